@@ -1,0 +1,15 @@
+"""`dashgrn export`."""
+
+from __future__ import annotations
+
+import typer
+
+from ._common import handle_errors, not_available
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("export", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+    @handle_errors
+    def export() -> None:
+        """Not available yet in this version."""
+        not_available("export", 5)
