@@ -12,6 +12,12 @@ from pathlib import Path
 from ._errors import OutputError
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it onto ``path`` on success.
@@ -29,6 +35,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        if tmp_path.exists():
+            tmp_path.chmod(0o666 & ~_umask())
         os.replace(tmp_path, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -58,6 +66,9 @@ def check_output_dir(out: str | os.PathLike[str], *, overwrite: bool) -> Path:
         except OSError as exc:
             msg = f"{parent}: cannot create the output folder's parent ({exc.strerror})"
             raise OutputError(msg, hint="choose a writable location for --out") from None
+    if not parent.is_dir():
+        msg = f"{out}: output folder cannot be created ({parent} is not a folder)"
+        raise OutputError(msg, hint="choose a writable location for --out")
     if not os.access(parent, os.W_OK | os.X_OK):
         msg = f"{out}: output folder cannot be written (no write permission on {parent})"
         raise OutputError(msg, hint="choose a writable location for --out")
@@ -83,7 +94,7 @@ def staged_output_dir(out: str | os.PathLike[str], *, overwrite: bool) -> Iterat
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
-    stage.chmod(0o755)
+    stage.chmod(0o777 & ~_umask())
     if out.exists():
         old = parent / f".{out.name}.old-{os.getpid()}"
         os.replace(out, old)

@@ -2,42 +2,182 @@
 
 from __future__ import annotations
 
+import shlex
+import signal
+import sys
+import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
-from ._common import handle_errors, not_available
+from ._common import handle_errors, is_quiet, stderr, stdout
+
+H_DATA = "Input"
+H_MODEL = "Model and training"
+H_PRUNE = "Pruning"
+H_OUT = "Output and run"
+
+
+class _StopFlag:
+    """Set by SIGINT/SIGTERM; a second signal aborts at once."""
+
+    def __init__(self) -> None:
+        self.stop = False
+
+    def __call__(self, signum: int, frame: Any) -> None:  # noqa: ARG002
+        if self.stop:
+            raise KeyboardInterrupt
+        self.stop = True
+        stderr.print("stopping after this batch; the best checkpoint so far will be written (Ctrl-C again to abort)")
+
+
+def _progress_callback(epochs: int):  # noqa: ANN202
+    """A rich progress bar on a terminal, plain log lines otherwise."""
+    import logging
+
+    log = logging.getLogger("dashgrn.infer")
+    if is_quiet():
+        return None, None
+    if stderr.is_terminal:
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        progress = Progress(
+            TextColumn("epoch {task.completed}/{task.total}"), BarColumn(), TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(), TimeRemainingColumn(), console=stderr, transient=True,
+        )
+        task = progress.add_task("train", total=epochs, info="")
+
+        def cb(row: dict[str, float]) -> None:
+            progress.update(task, completed=int(row["epoch"]), info=(
+                f"train {row['train_loss']:.3g} val {row['val_loss']:.3g} sparsity {row['weight_sparsity']:.1%}"
+            ))
+
+        return cb, progress
+    every = max(1, epochs // 20)
+
+    def cb_plain(row: dict[str, float]) -> None:
+        e = int(row["epoch"])
+        if e == 1 or e % every == 0 or row["pruned"]:
+            log.info(
+                "epoch %d/%d  train %.4g  val %.4g  lr %.2g  sparsity %.1f%%%s", e, epochs, row["train_loss"],
+                row["val_loss"], row["lr"], 100 * row["weight_sparsity"], "  (pruned)" if row["pruned"] else "",
+            )
+
+    return cb_plain, None
 
 
 def register(app: typer.Typer) -> None:
     @app.command("infer")
     @handle_errors
     def infer(
-        expression: Annotated[Path, typer.Argument(help="Expression file: CSV/TSV(.gz), .h5ad, or a PHOENIX 'dim,ntraj' CSV.")],
-        prior: Annotated[Path, typer.Option("--prior", "-p", help="Prior network file (edge list, TF-target table or matrix).")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created; must not exist unless --overwrite).")],
-        time_key: Annotated[str, typer.Option("--time-key", help="Time column / obs key.")] = "time",
-        trajectory_key: Annotated[str, typer.Option("--trajectory-key", help="Trajectory column / obs key.")] = "trajectory",
-        transpose: Annotated[bool, typer.Option("--transpose", help="The CSV is genes x samples.")] = False,
-        layer: Annotated[Optional[str], typer.Option("--layer", help="h5ad layer to use instead of .X.")] = None,
-        genes: Annotated[Optional[Path], typer.Option("--genes", help="Gene names for a 'dim,ntraj' trajectory CSV.")] = None,
-        drop_nan: Annotated[bool, typer.Option("--drop-nan", help="Drop samples with NaN/inf values instead of failing.")] = False,
-        case_insensitive: Annotated[bool, typer.Option("--case-insensitive", help="Match prior genes ignoring case.")] = False,
-        overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output folder.")] = False,
+        ctx: typer.Context,
+        expression: Annotated[Path, typer.Argument(help="Expression: CSV/TSV(.gz) samples x genes, .h5ad, or a PHOENIX 'dim,ntraj' CSV.")],
+        prior: Annotated[Optional[Path], typer.Option("--prior", "-p", help="Prior network: edge list, TF-target table or matrix.", rich_help_panel=H_DATA)] = None,
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (must not exist unless --overwrite).", rich_help_panel=H_OUT)] = Path("dashgrn_out"),
+        config: Annotated[Optional[Path], typer.Option("--config", help="Re-run a saved config.json; flags given here override it.", rich_help_panel=H_OUT)] = None,
+        time_key: Annotated[str, typer.Option("--time-key", help="Time column / obs key.", rich_help_panel=H_DATA)] = "time",
+        trajectory_key: Annotated[str, typer.Option("--trajectory-key", help="Trajectory column / obs key.", rich_help_panel=H_DATA)] = "trajectory",
+        transpose: Annotated[bool, typer.Option("--transpose", help="The CSV is genes x samples.", rich_help_panel=H_DATA)] = False,
+        layer: Annotated[Optional[str], typer.Option("--layer", help="h5ad layer instead of .X.", rich_help_panel=H_DATA)] = None,
+        genes: Annotated[Optional[Path], typer.Option("--genes", help="Gene names for a 'dim,ntraj' CSV.", rich_help_panel=H_DATA)] = None,
+        drop_nan: Annotated[bool, typer.Option("--drop-nan", help="Drop samples with NaN/inf instead of failing.", rich_help_panel=H_DATA)] = False,
+        case_insensitive: Annotated[bool, typer.Option("--case-insensitive", help="Match prior genes ignoring case.", rich_help_panel=H_DATA)] = False,
+        scale: Annotated[str, typer.Option("--scale", help="auto | none | minmax: bring expression to about [0, 1].", rich_help_panel=H_DATA)] = "auto",
+        val_fraction: Annotated[float, typer.Option("--val-fraction", help="Fraction of trajectories (or pairs) held out for validation.", rich_help_panel=H_DATA)] = 0.066,
+        hidden: Annotated[int, typer.Option("--hidden", help="Hidden width H of each branch.", rich_help_panel=H_MODEL)] = 40,
+        epochs: Annotated[int, typer.Option("--epochs", help="Training epochs.", rich_help_panel=H_MODEL)] = 200,
+        lr: Annotated[float, typer.Option("--lr", help="Learning rate (5x on gene multipliers).", rich_help_panel=H_MODEL)] = 1e-3,
+        batch_size: Annotated[int, typer.Option("--batch-size", help="Pairs per optimisation step (one ODE solve).", rich_help_panel=H_MODEL)] = 32,
+        early_stopping: Annotated[int, typer.Option("--early-stopping", help="Stop after this many epochs without improvement at the final sparsity (0: off).", rich_help_panel=H_MODEL)] = 40,
+        dtype: Annotated[str, typer.Option("--dtype", help="float32 | float64.", rich_help_panel=H_MODEL)] = "float32",
+        solver: Annotated[str, typer.Option("--solver", help="dopri5 (adaptive) | rk4 | euler | bosh3 | dopri8.", rich_help_panel=H_MODEL)] = "dopri5",
+        rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = 1e-4,
+        atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = 1e-6,
+        solver_steps: Annotated[int, typer.Option("--solver-steps", help="Fixed steps per interval (rk4/euler).", rich_help_panel=H_MODEL)] = 8,
+        adjoint: Annotated[bool, typer.Option("--adjoint", help="Adjoint gradients (less memory, slower).", rich_help_panel=H_MODEL)] = False,
+        pruning: Annotated[str, typer.Option("--pruning", help="dash | imp | prior | none.", rich_help_panel=H_PRUNE)] = "dash",
+        prune_start: Annotated[int, typer.Option("--prune-start", help="Epoch of the first pruning event.", rich_help_panel=H_PRUNE)] = 3,
+        prune_first: Annotated[float, typer.Option("--prune-first", help="Fraction pruned at the first event.", rich_help_panel=H_PRUNE)] = 0.70,
+        prune_step: Annotated[float, typer.Option("--prune-step", help="Fraction of the remaining weights pruned at later events.", rich_help_panel=H_PRUNE)] = 0.10,
+        prune_every: Annotated[int, typer.Option("--prune-every", help="Later events at epochs divisible by this.", rich_help_panel=H_PRUNE)] = 10,
+        lambda_ppi: Annotated[float, typer.Option("--lambda-ppi", help="DASH prior weight for the input layers.", rich_help_panel=H_PRUNE)] = 0.05,
+        lambda_motif: Annotated[float, typer.Option("--lambda-motif", help="DASH prior weight for the output layers.", rich_help_panel=H_PRUNE)] = 0.01,
+        normalized_scores: Annotated[bool, typer.Option("--normalized-scores", help="Normalise DASH prior terms before mixing.", rich_help_panel=H_PRUNE)] = False,
+        top_k: Annotated[Optional[int], typer.Option("--top-k", help="Export only the k strongest edges.", rich_help_panel=H_OUT)] = None,
+        min_weight: Annotated[float, typer.Option("--min-weight", help="Export only edges with |E| >= this.", rich_help_panel=H_OUT)] = 0.0,
+        seed: Annotated[int, typer.Option("--seed", help="Seed for every random draw.", rich_help_panel=H_OUT)] = 0,
+        device: Annotated[str, typer.Option("--device", help="auto | cpu | cuda | cuda:N.", rich_help_panel=H_OUT)] = "auto",
+        threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for torch.", rich_help_panel=H_OUT)] = None,
+        overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output folder.", rich_help_panel=H_OUT)] = False,
     ) -> None:
-        """Infer a gene regulatory network (PHOENIX neural ODE pruned with DASH)."""
-        from .._atomic import check_output_dir
-        from ..io import read_expression, read_prior
+        """Infer a gene regulatory network: train a PHOENIX neural ODE and prune it with DASH."""
+        from .._atomic import check_output_dir, staged_output_dir
+        from .._errors import ConfigError, Interrupted
+        from ..config import InferConfig, load_config
+        from ..io import check_trajectories, read_expression, read_prior
+        from ..provenance import file_record
+
+        settings: dict[str, Any] = {}
+        if config is not None:
+            settings.update(load_config(config))
+        fields = set(InferConfig().to_dict())
+        for name, value in ctx.params.items():
+            if name not in fields:
+                continue
+            src = ctx.get_parameter_source(name)
+            explicit = src is not None and src.name not in ("DEFAULT", "DEFAULT_MAP")
+            if explicit or name not in settings:
+                settings[name] = value
+        cfg = InferConfig.from_dict(settings, source=str(config) if config else "options")
+        if prior is None and cfg.pruning in ("dash", "prior"):
+            msg = f"--pruning {cfg.pruning} needs a prior network"
+            raise ConfigError(msg, hint="give --prior FILE, or use --pruning imp / none")
 
         check_output_dir(out, overwrite=overwrite)
         expr = read_expression(
-            expression, time_key=time_key, trajectory_key=trajectory_key, transpose=transpose,
-            layer=layer, genes_file=genes, drop_nan=drop_nan,
+            expression, time_key=cfg.time_key, trajectory_key=cfg.trajectory_key, transpose=cfg.transpose,
+            layer=cfg.layer, genes_file=genes, drop_nan=cfg.drop_nan,
         )
-        from ..io import check_trajectories
-
         check_trajectories(expr)
-        pri = read_prior(prior)
-        pri.align(expr.genes, case_insensitive=case_insensitive)
-        not_available("infer (training)", 5)
+        pri = read_prior(prior) if prior is not None else None
+        if pri is not None:
+            pri.align(expr.genes, case_insensitive=cfg.case_insensitive)  # fail fast on no overlap
+        inputs = {"expression": file_record(expression, samples=expr.n_samples, genes=expr.n_genes)}
+        if prior is not None and pri is not None:
+            inputs["prior"] = file_record(prior, edges=pri.n_edges)
+        if genes is not None:
+            inputs["genes"] = file_record(genes)
+
+        from ..outputs import write_run
+        from ..pipeline import infer as run_infer
+
+        flag = _StopFlag()
+        old = {s: signal.signal(s, flag) for s in (signal.SIGINT, signal.SIGTERM)}
+        callback, progress = _progress_callback(cfg.epochs)
+        t0 = time.perf_counter()
+        try:
+            if progress is not None:
+                progress.start()
+            try:
+                result = run_infer(expr, pri, cfg, callback=callback, stop_requested=lambda: flag.stop)
+            finally:
+                if progress is not None:
+                    progress.stop()
+            command = shlex.join(["dashgrn", *sys.argv[1:]]) if sys.argv else "dashgrn infer"
+            with staged_output_dir(out, overwrite=overwrite) as stage:
+                write_run(stage, result, inputs=inputs, command=command)
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+        s = result.summary
+        stdout.print(
+            f"{s['network']['edges']} edges ({s['network']['activating']} activating, "
+            f"{s['network']['repressing']} repressing) among {s['data']['genes']} genes; "
+            f"weight sparsity {s['network']['weight_sparsity']:.1%}; best epoch {s['training']['best_epoch']}; "
+            f"{time.perf_counter() - t0:.0f} s"
+        )
+        stdout.print(f"results: {out}")
+        if result.stopped == "interrupted":
+            msg = f"interrupted; the best checkpoint so far was written to {out}"
+            raise Interrupted(msg)

@@ -1,0 +1,57 @@
+"""A single-file checkpoint: weights, masks, gene order, config and versions.
+
+Saved with ``torch.save`` as a dict of tensors and one JSON string, and loaded with
+``torch.load(weights_only=True)``, which never unpickles arbitrary objects.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ._atomic import atomic_path
+from ._errors import ConfigError, InputError
+from .model import PhoenixODE
+
+FORMAT = "dashgrn-checkpoint/1"
+
+
+def save_checkpoint(path: str | Path, model: PhoenixODE, genes: list[str], meta: dict[str, Any]) -> None:
+    """Write ``model`` with its gene order and ``meta`` (config, versions...) atomically."""
+    payload = {
+        "format": FORMAT,
+        "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "meta": json.dumps({"genes": list(genes), "n_genes": model.n_genes, "hidden": model.hidden, **meta}),
+    }
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu") -> tuple[PhoenixODE, dict[str, Any]]:
+    """Load a checkpoint written by :func:`save_checkpoint`; returns the model and its metadata."""
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: checkpoint file not found"
+        raise InputError(msg)
+    try:
+        payload = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is an input error here
+        msg = f"{path}: not a readable dashgrn checkpoint ({type(exc).__name__})"
+        raise InputError(msg, hint="give the checkpoint.pt written by 'dashgrn infer'") from None
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        msg = f"{path}: not a dashgrn checkpoint (format {payload.get('format') if isinstance(payload, dict) else None!r})"
+        raise InputError(msg, hint="give the checkpoint.pt written by 'dashgrn infer'")
+    meta = json.loads(payload["meta"])
+    state = payload["state"]
+    dtype = state["W_s"].dtype
+    model = PhoenixODE(int(meta["n_genes"]), int(meta["hidden"]), dtype=dtype)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        msg = f"{path}: checkpoint weights do not match its recorded shape ({exc})"
+        raise ConfigError(msg) from None
+    model.eval()
+    return model, meta

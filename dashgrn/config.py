@@ -1,0 +1,118 @@
+"""The resolved settings of an ``infer`` run: one flat, JSON-serialisable dataclass.
+
+Defaults are defined here once. ``dashgrn infer --config run/config.json`` re-runs a
+saved configuration; flags given on the command line override the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from ._errors import ConfigError
+
+
+@dataclass(frozen=True)
+class InferConfig:
+    """Every setting of an inference run (see ``dashgrn infer --help``)."""
+
+    # data
+    time_key: str = "time"
+    trajectory_key: str = "trajectory"
+    transpose: bool = False
+    layer: str | None = None
+    drop_nan: bool = False
+    case_insensitive: bool = False
+    scale: str = "auto"  # auto | none | minmax
+    val_fraction: float = 0.066
+    # model
+    hidden: int = 40
+    dtype: str = "float32"
+    # training
+    epochs: int = 200
+    lr: float = 1e-3
+    batch_size: int = 32
+    early_stopping: int = 40
+    lr_patience: int = 3
+    original_lr_reset_bug: bool = False
+    # solver
+    solver: str = "dopri5"
+    rtol: float = 1e-4
+    atol: float = 1e-6
+    solver_steps: int = 8
+    adjoint: bool = False
+    # pruning
+    pruning: str = "dash"
+    prune_start: int = 3
+    prune_first: float = 0.70
+    prune_step: float = 0.10
+    prune_every: int = 10
+    lambda_ppi: float = 0.05
+    lambda_motif: float = 0.01
+    normalized_scores: bool = False
+    abs_wp_score: bool = False
+    # export
+    top_k: int | None = None
+    min_weight: float = 0.0
+    # run
+    seed: int = 0
+    device: str = "auto"
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        choices = {"scale": ("auto", "none", "minmax"), "dtype": ("float32", "float64")}
+        for key, allowed in choices.items():
+            if getattr(self, key) not in allowed:
+                msg = f"--{key.replace('_', '-')} must be one of {', '.join(allowed)}, got {getattr(self, key)!r}"
+                raise ConfigError(msg)
+        if self.hidden < 1:
+            msg = f"--hidden must be >= 1, got {self.hidden}"
+            raise ConfigError(msg)
+        if self.top_k is not None and self.top_k < 1:
+            msg = f"--top-k must be >= 1, got {self.top_k}"
+            raise ConfigError(msg)
+        if self.min_weight < 0:
+            msg = f"--min-weight must be >= 0, got {self.min_weight}"
+            raise ConfigError(msg)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> InferConfig:
+        return dataclasses.replace(self, **changes)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, source: str = "config") -> InferConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            msg = f"{source}: unknown setting(s) {', '.join(unknown)}"
+            raise ConfigError(msg, hint=f"valid settings: {', '.join(sorted(known))}")
+        try:
+            return cls(**data)
+        except TypeError as exc:
+            msg = f"{source}: {exc}"
+            raise ConfigError(msg) from None
+
+
+def load_config(path: str | Path) -> dict[str, Any]:
+    """Read the ``settings`` of a saved config.json (or a flat JSON object)."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        msg = f"{path}: config file not found"
+        raise ConfigError(msg) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        msg = f"{path}: not a readable JSON config ({exc})"
+        raise ConfigError(msg) from None
+    if isinstance(data, dict) and "settings" in data and isinstance(data["settings"], dict):
+        data = data["settings"]
+    if not isinstance(data, dict):
+        msg = f"{path}: a config must be a JSON object"
+        raise ConfigError(msg)
+    InferConfig.from_dict(data, source=str(path))  # validate
+    return data

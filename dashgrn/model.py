@@ -1,0 +1,134 @@
+"""The PHOENIX gene-regulatory ODE (SPEC section 1), with pruning masks.
+
+No file access and no printing here.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+PRUNABLE = ("W_p", "W_s", "C_s", "C_p")
+
+
+def shifted_softsign(y: torch.Tensor) -> torch.Tensor:
+    """ssm(y) = (y - 0.5) / (1 + |y - 0.5|)."""
+    z = y - 0.5
+    return z / (1.0 + z.abs())
+
+
+class PhoenixODE(nn.Module):
+    """Right-hand side dy/dt = relu(m) * (C_s sums + C_p prods - y) of PHOENIX/DASH.
+
+    ``sums = W_s ssm(y) + b_s`` and ``prods = exp(W_p log(1 + ssm(y)) + b_p)``.
+
+    Parameters
+    ----------
+    n_genes
+        N, the number of genes.
+    hidden
+        H, the width of each branch.
+    generator
+        Source of randomness for the initialisation (SPEC 1.4).
+
+    Attributes
+    ----------
+    W_s, W_p : (H, N) input weights of the sums and prods branches.
+    b_s, b_p : (H,) their biases.
+    C_s, C_p : (N, H) output (combine) weights, no bias.
+    m : (N,) gene multipliers; relu(m) is each gene's rate.
+    mask_W_s, mask_W_p, mask_C_s, mask_C_p : float buffers of 0/1, the pruning masks.
+    """
+
+    def __init__(self, n_genes: int, hidden: int, *, generator: torch.Generator | None = None,
+                 dtype: torch.dtype = torch.float32) -> None:
+        super().__init__()
+        n, h = n_genes, hidden
+        self.n_genes, self.hidden = n, h
+        self.W_s = nn.Parameter(torch.empty(h, n, dtype=dtype))
+        self.b_s = nn.Parameter(torch.empty(h, dtype=dtype))
+        self.W_p = nn.Parameter(torch.empty(h, n, dtype=dtype))
+        self.b_p = nn.Parameter(torch.empty(h, dtype=dtype))
+        self.C_s = nn.Parameter(torch.empty(n, h, dtype=dtype))
+        self.C_p = nn.Parameter(torch.empty(n, h, dtype=dtype))
+        self.m = nn.Parameter(torch.empty(n, dtype=dtype))
+        for name in PRUNABLE:
+            self.register_buffer(f"mask_{name}", torch.ones_like(getattr(self, name)))
+        self.reset_parameters(generator)
+
+    @torch.no_grad()
+    def reset_parameters(self, generator: torch.Generator | None = None) -> None:
+        """Initialise as SPEC 1.4: sparse(0.95, std 0.05) inputs, default-Linear biases,
+        orthogonal outputs, U(0, 1) multipliers."""
+        g = generator
+        n, h = self.n_genes, self.hidden
+        for W in (self.W_s, self.W_p):
+            _sparse_init_(W, sparsity=0.95, std=0.05, generator=g)
+        bound = 1.0 / math.sqrt(n)
+        for b in (self.b_s, self.b_p):
+            b.copy_(torch.rand(h, generator=g, dtype=b.dtype) * 2 * bound - bound)
+        for C in (self.C_s, self.C_p):
+            _orthogonal_init_(C, generator=g)
+        self.m.copy_(torch.rand(n, generator=g, dtype=self.m.dtype))
+
+    def weight(self, name: str) -> torch.Tensor:
+        """The masked weight matrix ``name`` (one of W_p, W_s, C_s, C_p)."""
+        return getattr(self, name) * getattr(self, f"mask_{name}")
+
+    def joint(self, y: torch.Tensor) -> torch.Tensor:
+        """The production term C_s sums + C_p prods for states ``y`` of shape (B, N)."""
+        s = shifted_softsign(y)
+        sums = torch.addmm(self.b_s, s, self.weight("W_s").T)
+        prods = torch.exp(torch.addmm(self.b_p, torch.log1p(s), self.weight("W_p").T))
+        return sums @ self.weight("C_s").T + prods @ self.weight("C_p").T
+
+    def rhs(self, y: torch.Tensor) -> torch.Tensor:
+        """dy/dt for states ``y`` of shape (B, N)."""
+        return torch.relu(self.m) * (self.joint(y) - y)
+
+    def forward(self, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # noqa: ARG002 - autonomous
+        return self.rhs(y)
+
+    @torch.no_grad()
+    def effect_matrix(self) -> torch.Tensor:
+        """E = (W_s^T C_s^T + W_p^T C_p^T) * relu(m) per target column (SPEC 1.5), shape (N, N).
+
+        Row i is the regulator, column j the target.
+        """
+        Ws, Wp, Cs, Cp = (self.weight(k) for k in ("W_s", "W_p", "C_s", "C_p"))
+        return (Ws.T @ Cs.T + Wp.T @ Cp.T) * torch.relu(self.m)[None, :]
+
+    def n_prunable(self) -> int:
+        return 4 * self.n_genes * self.hidden
+
+    @torch.no_grad()
+    def apply_masks_(self) -> None:
+        """Zero the pruned entries of the stored weights."""
+        for name in PRUNABLE:
+            getattr(self, name).mul_(getattr(self, f"mask_{name}"))
+
+
+def _sparse_init_(W: torch.Tensor, *, sparsity: float, std: float, generator: torch.Generator | None) -> None:
+    """As torch.nn.init.sparse_, with an explicit generator: in every column,
+    ceil(sparsity * rows) entries are zero and the rest N(0, std^2)."""
+    rows, cols = W.shape
+    n_zeros = math.ceil(sparsity * rows)
+    W.copy_(torch.randn(rows, cols, generator=generator, dtype=W.dtype) * std)
+    for c in range(cols):
+        idx = torch.randperm(rows, generator=generator)[:n_zeros]
+        W[idx, c] = 0.0
+
+
+def _orthogonal_init_(W: torch.Tensor, *, generator: torch.Generator | None) -> None:
+    """As torch.nn.init.orthogonal_ (gain 1) with an explicit generator."""
+    rows, cols = W.shape
+    flat = torch.randn(rows, cols, generator=generator, dtype=torch.float64)
+    if rows < cols:
+        flat = flat.T
+    q, r = torch.linalg.qr(flat)
+    q = q * torch.sign(torch.diagonal(r))
+    if rows < cols:
+        q = q.T
+    W.copy_(q.to(W.dtype))

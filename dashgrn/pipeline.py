@@ -1,0 +1,261 @@
+"""The composed steps of ``dashgrn infer``: data -> pairs -> train + prune -> edges.
+
+:func:`infer` is the Python API; the CLI is a thin layer over it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+
+from ._errors import ConfigError, DeviceError, InputError
+from ._log import get_logger
+from .config import InferConfig
+from .data import PairArrays, make_pairs
+from .model import PhoenixODE
+from .network import edges_from_effects, effect_matrix
+from .pruning import Pruner, PriorMatrices, Schedule, weight_sparsity
+from .solvers import SolverConfig
+from .tables import AlignedPrior, ExpressionData, PriorNetwork
+from .training import Pairs, TrainConfig, TrainResult, split_indices, train
+
+log = get_logger(__name__)
+
+
+@dataclass
+class InferResult:
+    """What :func:`infer` returns.
+
+    Attributes
+    ----------
+    edges
+        The exported network: ``regulator, target, weight, sign, rank``.
+    effects
+        The effect matrix E of the selected checkpoint (sparse, regulator x target).
+    genes
+        Gene order of the model and of ``effects``.
+    history
+        One row per epoch (losses, learning rate, sparsity, layer densities).
+    model
+        The trained :class:`PhoenixODE` at the selected checkpoint.
+    summary
+        Counts and figures for reports: data, prior, training, network.
+    """
+
+    edges: pd.DataFrame
+    effects: sp.csr_matrix
+    genes: list[str]
+    history: pd.DataFrame
+    model: PhoenixODE
+    config: InferConfig
+    summary: dict[str, Any] = field(default_factory=dict)
+    prune_events: list[dict[str, Any]] = field(default_factory=list)
+    stopped: str = "completed"
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` picks CUDA when usable, else the CPU."""
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(name)
+    except RuntimeError:
+        msg = f"unknown device {name!r}"
+        raise DeviceError(msg, hint="use auto, cpu, cuda or cuda:N") from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            msg = f"device {name!r} requested but CUDA is not available"
+            raise DeviceError(msg, hint="use --device cpu, or install a CUDA build of torch")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            msg = f"device {name!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist"
+            raise DeviceError(msg)
+    elif dev.type != "cpu":
+        msg = f"device {name!r} is not supported"
+        raise DeviceError(msg, hint="use auto, cpu, cuda or cuda:N")
+    return dev
+
+
+def seed_everything(seed: int) -> tuple[torch.Generator, np.random.Generator]:
+    """Seed torch (CPU and CUDA) and return explicit generators for torch and numpy."""
+    torch.manual_seed(seed)
+    return torch.Generator().manual_seed(seed), np.random.default_rng(seed)
+
+
+def _as_expression(data: Any, cfg: InferConfig) -> ExpressionData:
+    if isinstance(data, ExpressionData):
+        return data
+    try:
+        import anndata
+    except ImportError:  # pragma: no cover
+        anndata = None
+    if anndata is not None and isinstance(data, anndata.AnnData):
+        for key in (cfg.time_key,):
+            if key not in data.obs:
+                msg = f"AnnData: obs key {key!r} not found (obs has: {', '.join(map(str, data.obs.columns))})"
+                raise InputError(msg)
+        X = data.layers[cfg.layer] if cfg.layer else data.X
+        traj = (
+            data.obs[cfg.trajectory_key].astype(str).to_numpy()
+            if cfg.trajectory_key in data.obs else np.full(data.n_obs, "1", dtype=object)
+        )
+        return ExpressionData(
+            X=X, genes=[str(g) for g in data.var_names], samples=[str(s) for s in data.obs_names],
+            time=data.obs[cfg.time_key].to_numpy(dtype=np.float64), trajectory=traj, source="AnnData", obs=data.obs,
+        )
+    if isinstance(data, pd.DataFrame):
+        if cfg.time_key not in data.columns:
+            msg = f"DataFrame: no {cfg.time_key!r} column"
+            raise InputError(msg)
+        traj = (
+            data[cfg.trajectory_key].astype(str).to_numpy()
+            if cfg.trajectory_key in data.columns else np.full(len(data), "1", dtype=object)
+        )
+        genes = [c for c in data.columns if c not in (cfg.time_key, cfg.trajectory_key)]
+        return ExpressionData(
+            X=data[genes].to_numpy(dtype=np.float64), genes=[str(g) for g in genes],
+            samples=[str(i) for i in data.index], time=data[cfg.time_key].to_numpy(dtype=np.float64),
+            trajectory=traj, source="DataFrame",
+        )
+    msg = f"expression must be ExpressionData, AnnData or a DataFrame, not {type(data).__name__}"
+    raise ConfigError(msg)
+
+
+def _as_prior(prior: Any) -> PriorNetwork | None:
+    if prior is None or isinstance(prior, PriorNetwork):
+        return prior
+    if isinstance(prior, pd.DataFrame):
+        df = prior.copy()
+        if "sign" not in df:
+            df["sign"] = 0
+        if "weight" not in df:
+            df["weight"] = 1.0
+        df["sign"] = np.sign(df["sign"]).astype(np.int8)
+        return PriorNetwork(edges=df[["regulator", "target", "sign", "weight"]], source="DataFrame")
+    msg = f"prior must be a PriorNetwork or a DataFrame, not {type(prior).__name__}"
+    raise ConfigError(msg)
+
+
+def _to_pairs(pa: PairArrays, cfg: InferConfig, rng: np.random.Generator) -> Pairs:
+    train_idx, val_idx = split_indices(pa.trajectory, cfg.val_fraction, rng)
+    if train_idx.size == 0:
+        msg = "no training pairs are left after the validation split"
+        raise InputError(msg, hint="lower --val-fraction")
+    return Pairs(
+        y0=torch.from_numpy(pa.y0), y1=torch.from_numpy(pa.y1), dt=torch.from_numpy(pa.dt),
+        train=torch.from_numpy(train_idx), val=torch.from_numpy(val_idx),
+    )
+
+
+def build_pruner(cfg: InferConfig, aligned: AlignedPrior | None) -> Pruner:
+    schedule = Schedule(start=cfg.prune_start, first=cfg.prune_first, step=cfg.prune_step, every=cfg.prune_every)
+    pm = PriorMatrices(abs_prior=aligned.abs_matrix()) if aligned is not None else None
+    return Pruner(
+        strategy=cfg.pruning, schedule=schedule, lambda_ppi=cfg.lambda_ppi, lambda_motif=cfg.lambda_motif,
+        normalized=cfg.normalized_scores, abs_exp_wp=cfg.abs_wp_score, prior=pm,
+    )
+
+
+def infer(
+    expression: Any,
+    prior: Any = None,
+    config: InferConfig | None = None,
+    *,
+    callback: Callable[[dict[str, float]], None] | None = None,
+    stop_requested: Callable[[], bool] | None = None,
+) -> InferResult:
+    """Train a PHOENIX model on ``expression``, prune it with DASH, and extract the network.
+
+    Parameters
+    ----------
+    expression
+        :class:`ExpressionData`, an AnnData with obs time/trajectory keys, or a DataFrame
+        of samples x genes with time/trajectory columns.
+    prior
+        :class:`PriorNetwork` or a DataFrame with ``regulator, target[, sign, weight]``;
+        ``None`` only with ``pruning`` ``imp`` or ``none``.
+    config
+        :class:`InferConfig`; defaults when ``None``.
+    callback
+        Called after every epoch with that epoch's history row.
+    stop_requested
+        Polled between batches; when it returns True, training stops and the best
+        checkpoint so far is used.
+    """
+    cfg = config or InferConfig()
+    t_start = time.perf_counter()
+    device = resolve_device(cfg.device)
+    dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    tgen, rng = seed_everything(cfg.seed)
+
+    expr = _as_expression(expression, cfg)
+    pnet = _as_prior(prior)
+    if expr.n_genes < 2:
+        msg = f"{expr.source}: at least 2 genes are needed, found {expr.n_genes}"
+        raise InputError(msg)
+    aligned = pnet.align(expr.genes, case_insensitive=cfg.case_insensitive) if pnet is not None else None
+    if aligned is not None:
+        s = aligned.summary()
+        log.info(
+            "prior: %d of %d edges used (%d dropped: gene not in expression; %d self-loops), %d regulators",
+            s["edges_used"], s["edges_in_file"], s["edges_dropped"] - s["self_loops_dropped"],
+            s["self_loops_dropped"], s["regulators"],
+        )
+    pa = make_pairs(expr, scale=cfg.scale)
+    pairs = _to_pairs(pa, cfg, rng).to(device, dtype)
+    log.info(
+        "data: %d genes, %d trajectories, %d pairs (%d train, %d validation); scaling: %s",
+        expr.n_genes, pa.n_trajectories, pa.y0.shape[0], pairs.train.numel(), pairs.val.numel(), pa.scale["mode"],
+    )
+
+    pruner = build_pruner(cfg, aligned)
+    model = PhoenixODE(expr.n_genes, cfg.hidden, generator=tgen, dtype=dtype)
+    pruner.init_state(cfg.hidden, expr.n_genes, rng)
+    model.to(device)
+    tcfg = TrainConfig(
+        epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size, lr_patience=cfg.lr_patience,
+        early_stopping=cfg.early_stopping, original_lr_reset_bug=cfg.original_lr_reset_bug,
+    )
+    solver = SolverConfig(method=cfg.solver, rtol=cfg.rtol, atol=cfg.atol, steps=cfg.solver_steps, adjoint=cfg.adjoint)
+    result: TrainResult = train(
+        model, pairs, tcfg, pruner, solver, generator=tgen, callback=callback, stop_requested=stop_requested
+    )
+    model.load_state_dict(result.best_state)
+    model.eval()
+    E = effect_matrix(model)
+    edges = edges_from_effects(E, expr.genes, top_k=cfg.top_k, min_weight=cfg.min_weight)
+    history = pd.DataFrame(result.history)
+    n = expr.n_genes
+    summary = {
+        "data": {
+            "genes": n, "samples": expr.n_samples, "trajectories": pa.n_trajectories,
+            "pairs": int(pa.y0.shape[0]), "train_pairs": int(pairs.train.numel()),
+            "validation_pairs": int(pairs.val.numel()), "scaling": pa.scale,
+        },
+        "prior": aligned.summary() if aligned is not None else None,
+        "training": {
+            "epochs_run": len(result.history), "best_epoch": result.best_epoch,
+            "best_val_loss": result.best_val_loss, "stopped": result.stopped,
+            "at_final_sparsity": result.at_final_sparsity, "device": str(device),
+            "seconds": time.perf_counter() - t_start,
+        },
+        "network": {
+            "edges": len(edges), "activating": int((edges["sign"] > 0).sum()),
+            "repressing": int((edges["sign"] < 0).sum()),
+            "density": len(edges) / (n * (n - 1)) if n > 1 else math.nan,
+            "weight_sparsity": weight_sparsity(model),
+        },
+    }
+    return InferResult(
+        edges=edges, effects=E, genes=list(expr.genes), history=history, model=model, config=cfg,
+        summary=summary, prune_events=result.prune_events, stopped=result.stopped,
+    )

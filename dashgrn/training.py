@@ -1,0 +1,257 @@
+"""Training with scheduled pruning (SPEC sections 2 and 3.4). No files, no printing."""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from ._errors import ConfigError, TrainingError
+from .model import PhoenixODE
+from .pruning import Pruner, layer_density, weight_sparsity
+from .solvers import SolverConfig, solve_pairs
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (defaults: SPEC 2.5 / 2.6, simulation column).
+
+    ``batch_size`` counts pairs; every pair of a batch is integrated in one solve.
+    """
+
+    epochs: int = 200
+    lr: float = 1e-3
+    multiplier_lr_factor: float = 5.0
+    batch_size: int = 32
+    lr_factor: float = 0.9
+    lr_patience: int = 3
+    lr_threshold: float = 1e-6
+    min_lr: float = 4e-5
+    early_stopping: int = 40
+    original_lr_reset_bug: bool = False
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            msg = f"--epochs must be >= 1, got {self.epochs}"
+            raise ConfigError(msg)
+        if not self.lr > 0:
+            msg = f"--lr must be > 0, got {self.lr}"
+            raise ConfigError(msg)
+        if self.batch_size < 1:
+            msg = f"--batch-size must be >= 1, got {self.batch_size}"
+            raise ConfigError(msg)
+
+
+@dataclass
+class Pairs:
+    """Training examples: ``y0`` (P, N) -> ``y1`` (P, N) over ``dt`` (P,), with split indices."""
+
+    y0: torch.Tensor
+    y1: torch.Tensor
+    dt: torch.Tensor
+    train: torch.Tensor
+    val: torch.Tensor
+
+    def to(self, device: torch.device, dtype: torch.dtype) -> Pairs:
+        return Pairs(
+            self.y0.to(device, dtype), self.y1.to(device, dtype), self.dt.to(device, dtype),
+            self.train.to(device), self.val.to(device),
+        )
+
+
+@dataclass
+class TrainResult:
+    """What training produced."""
+
+    history: list[dict[str, float]]
+    best_state: dict[str, torch.Tensor]
+    best_epoch: int
+    best_val_loss: float
+    prune_events: list[dict[str, object]] = field(default_factory=list)
+    stopped: str = "completed"  # completed | early_stopping | interrupted
+    at_final_sparsity: bool = True
+
+
+Callback = Callable[[dict[str, float]], None]
+
+
+def _param_groups(model: PhoenixODE, cfg: TrainConfig) -> list[dict]:
+    names = ["W_s", "b_s", "W_p", "b_p", "C_s", "C_p", "m"]
+    groups = []
+    for n in names:
+        lr = cfg.lr * (cfg.multiplier_lr_factor if n == "m" else 1.0)
+        groups.append({"params": [getattr(model, n)], "lr": lr, "initial_lr": lr, "name": n})
+    return groups
+
+
+def _scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig) -> torch.optim.lr_scheduler.ReduceLROnPlateau:
+    return torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt, mode="min", factor=cfg.lr_factor, patience=cfg.lr_patience, threshold=cfg.lr_threshold,
+        threshold_mode="abs", cooldown=0, min_lr=cfg.min_lr, eps=1e-9,
+    )
+
+
+def _reset_lr(opt: torch.optim.Optimizer, cfg: TrainConfig) -> None:
+    """Learning-rate rewinding at a pruning event (SPEC 2.5); weights are kept."""
+    for i, g in enumerate(opt.param_groups):
+        if cfg.original_lr_reset_bug:
+            # The original applies 5 x lr to the 6th group (C_p) and lr to all others.
+            g["lr"] = cfg.lr * (cfg.multiplier_lr_factor if i == 5 else 1.0)
+        else:
+            g["lr"] = g["initial_lr"]
+
+
+def evaluate_loss(model: PhoenixODE, pairs: Pairs, idx: torch.Tensor, solver: SolverConfig,
+                  batch_size: int = 4096) -> float:
+    """Mean squared one-interval prediction error over the pairs ``idx``."""
+    if idx.numel() == 0:
+        return float("nan")
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, idx.numel(), batch_size):
+            b = idx[start:start + batch_size]
+            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], solver)
+            total += float(((pred - pairs.y1[b]) ** 2).sum())
+    return total / (idx.numel() * pairs.y0.shape[1])
+
+
+def train(
+    model: PhoenixODE,
+    pairs: Pairs,
+    cfg: TrainConfig,
+    pruner: Pruner,
+    solver: SolverConfig,
+    *,
+    generator: torch.Generator,
+    callback: Callback | None = None,
+    stop_requested: Callable[[], bool] | None = None,
+) -> TrainResult:
+    """Train ``model`` on ``pairs`` with pruning events from ``pruner``.
+
+    The checkpoint kept is the one with the lowest validation loss among the epochs at
+    the final sparsity of the schedule (SPEC 7.9); without validation pairs, the
+    training loss is used instead.
+    """
+    opt = torch.optim.Adam(_param_groups(model, cfg), weight_decay=0.0)
+    sched = _scheduler(opt, cfg)
+    events = pruner.schedule.events(cfg.epochs) if pruner.active else []
+    last_event = max(events) if events else 0
+    history: list[dict[str, float]] = []
+    prune_log: list[dict[str, object]] = []
+    best: dict[str, torch.Tensor] | None = None
+    best_loss, best_epoch, since_best = math.inf, 0, 0
+    stopped = "completed"
+    n_train = pairs.train.numel()
+    has_val = pairs.val.numel() > 0
+
+    for epoch in range(1, cfg.epochs + 1):
+        t0 = time.perf_counter()
+        frac = pruner.amount(epoch, cfg.epochs)
+        pruned_now = False
+        if frac > 0:
+            rec = pruner.prune(model, frac)
+            rec["epoch"] = epoch
+            prune_log.append(rec)
+            _reset_lr(opt, cfg)
+            sched = _scheduler(opt, cfg)
+            pruned_now = True
+        phase_final = epoch >= last_event
+        if pruned_now and epoch == last_event:
+            best, best_loss, best_epoch, since_best = None, math.inf, 0, 0
+
+        model.train()
+        perm = pairs.train[torch.randperm(n_train, generator=generator).to(pairs.train.device)]
+        loss_sum, seen = 0.0, 0
+        interrupted = False
+        for start in range(0, n_train, cfg.batch_size):
+            if stop_requested is not None and stop_requested():
+                interrupted = True
+                break
+            b = perm[start:start + cfg.batch_size]
+            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], solver)
+            loss = torch.mean((pred - pairs.y1[b]) ** 2)
+            if not torch.isfinite(loss):
+                msg = f"the training loss became {float(loss)} at epoch {epoch}"
+                raise TrainingError(msg, hint="try a lower --lr, --solver rk4, or --dtype float64")
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            loss_sum += loss.item() * b.numel()
+            seen += b.numel()
+        if interrupted and seen == 0:
+            stopped = "interrupted"
+            break
+        train_loss = loss_sum / max(seen, 1)
+        model.eval()
+        val_loss = evaluate_loss(model, pairs, pairs.val, solver) if has_val else train_loss
+        if not math.isfinite(val_loss):
+            msg = f"the validation loss became {val_loss} at epoch {epoch}"
+            raise TrainingError(msg, hint="try a lower --lr, --solver rk4, or --dtype float64")
+        sched.step(val_loss)
+        dens = layer_density(model)
+        row = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "val_loss": val_loss if has_val else float("nan"),
+            "lr": opt.param_groups[0]["lr"],
+            "lr_multiplier": opt.param_groups[-1]["lr"],
+            "weight_sparsity": weight_sparsity(model),
+            "pruned": int(pruned_now),
+            **{f"density_{k}": v for k, v in dens.items()},
+            "seconds": time.perf_counter() - t0,
+        }
+        history.append(row)
+        if phase_final:
+            if val_loss < best_loss:
+                best_loss, best_epoch, since_best = val_loss, epoch, 0
+                best = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            else:
+                since_best += 1
+        row["best_epoch"] = best_epoch
+        if callback is not None:
+            callback(row)
+        if interrupted:
+            stopped = "interrupted"
+            break
+        if phase_final and cfg.early_stopping > 0 and since_best >= cfg.early_stopping:
+            stopped = "early_stopping"
+            break
+
+    at_final = best is not None
+    if best is None:
+        # Interrupted before the final sparsity: use the current state.
+        best = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        best_epoch = history[-1]["epoch"] if history else 0
+        best_loss = history[-1]["val_loss"] if history else math.nan
+    return TrainResult(
+        history=history, best_state=best, best_epoch=int(best_epoch), best_val_loss=float(best_loss),
+        prune_events=prune_log, stopped=stopped, at_final_sparsity=at_final,
+    )
+
+
+def split_indices(traj_of_pair: np.ndarray, val_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded split of pair indices: whole trajectories when there are several, else pairs."""
+    if not 0.0 <= val_fraction < 1.0:
+        msg = f"--val-fraction must be in [0, 1), got {val_fraction}"
+        raise ConfigError(msg)
+    idx = np.arange(traj_of_pair.size)
+    if val_fraction == 0:
+        return idx, idx[:0]
+    trajs = np.unique(traj_of_pair)
+    if trajs.size >= 2:
+        n_val = max(1, int(math.ceil(val_fraction * trajs.size)))
+        n_val = min(n_val, trajs.size - 1)
+        val_t = rng.choice(trajs, size=n_val, replace=False)
+        is_val = np.isin(traj_of_pair, val_t)
+    else:
+        n_val = int(math.floor(val_fraction * idx.size))
+        n_val = min(n_val, idx.size - 1)
+        is_val = np.zeros(idx.size, dtype=bool)
+        if n_val > 0:
+            is_val[rng.choice(idx, size=n_val, replace=False)] = True
+    return idx[~is_val], idx[is_val]
