@@ -176,7 +176,7 @@ def train(
             pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], solver)
             loss = torch.mean((pred - pairs.y1[b]) ** 2)
             if not torch.isfinite(loss):
-                msg = f"the training loss became {float(loss)} at epoch {epoch}"
+                msg = f"the training loss became {loss.item()} at epoch {epoch}"
                 raise TrainingError(msg, hint="try a lower --lr, --solver rk4, or --dtype float64")
             opt.zero_grad(set_to_none=True)
             loss.backward()

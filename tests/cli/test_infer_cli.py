@@ -1,0 +1,204 @@
+"""`dashgrn infer` and `dashgrn export` end to end on a tiny data set made here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from dashgrn.cli import app
+
+runner = CliRunner()
+GENES = [f"G{i}" for i in range(8)]
+FAST = ["--epochs", "6", "--prune-start", "2", "--prune-every", "2", "--hidden", "6", "--solver", "rk4",
+        "--solver-steps", "4", "--batch-size", "16", "--threads", "1"]
+
+
+def _tiny(tmp: Path) -> tuple[Path, Path]:
+    """8 genes, 12 trajectories of a small regulatory ODE, times 0,1,2,4; prior of 6 edges."""
+    rng = np.random.default_rng(0)
+    A = np.zeros((8, 8))
+    edges = [(0, 2, 1), (0, 3, 1), (1, 4, -1), (2, 5, 1), (3, 6, 1), (1, 7, 1)]
+    for i, j, s in edges:
+        A[i, j] = s
+    rows = []
+    for k in range(12):
+        y = rng.random(8)
+        t_prev = 0.0
+        for t in (0.0, 1.0, 2.0, 4.0):
+            for _ in range(int((t - t_prev) * 50)):  # Euler with dt 0.02
+                drive = 1 / (1 + np.exp(-4 * (y @ A - 0.25 * (A != 0).sum(0))))
+                drive[[0, 1]] = y[[0, 1]]
+                y = y + 0.02 * (drive - y)
+            t_prev = t
+            rows.append([k + 1, t, *y])
+    df = pd.DataFrame(rows, columns=["trajectory", "time", *GENES])
+    expr = tmp / "expr.csv"
+    df.to_csv(expr, index=False)
+    prior = tmp / "prior.tsv"
+    pd.DataFrame([(GENES[i], GENES[j], s) for i, j, s in edges], columns=["regulator", "target", "sign"]).to_csv(
+        prior, sep="\t", index=False
+    )
+    return expr, prior
+
+
+@pytest.fixture()
+def tiny(tmp_path: Path) -> tuple[Path, Path]:
+    return _tiny(tmp_path)
+
+
+def _run(args: list[str]):
+    return runner.invoke(app, args)
+
+
+def test_infer_writes_every_output(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    expr, prior = tiny
+    out = tmp_path / "run"
+    r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(out), *FAST])
+    assert r.exit_code == 0, r.output
+    for name in ("edges.tsv", "network.graphml", "checkpoint.pt", "config.json", "history.tsv", "run.json",
+                 "ranking.tsv.gz"):
+        assert (out / name).is_file(), name
+    edges = pd.read_csv(out / "edges.tsv", sep="\t")
+    assert list(edges.columns) == ["regulator", "target", "weight", "sign", "rank"]
+    assert (edges["weight"] > 0).all()
+    assert edges["rank"].tolist() == list(range(1, len(edges) + 1))
+    assert (edges["regulator"] != edges["target"]).all()
+    hist = pd.read_csv(out / "history.tsv", sep="\t")
+    assert len(hist) == 6 and hist["pruned"].tolist() == [0, 1, 0, 1, 0, 0]  # events at 2 and 4, none at the last epoch
+    run = json.loads((out / "run.json").read_text())
+    assert len(run["inputs"]["expression"]["sha256"]) == 64
+    assert run["versions"]["torch"] == torch.__version__.split("+")[0] or run["versions"]["torch"].startswith(
+        torch.__version__.split("+")[0]
+    )
+    assert run["summary"]["network"]["edges"] == len(edges)
+    ranking = pd.read_csv(out / "ranking.tsv.gz", sep="\t")
+    assert len(ranking) == 8 * 7
+    nz = ranking[ranking["weight"] > 0]
+    assert len(nz) == len(edges)
+
+
+def test_same_seed_same_edges_and_config_rerun(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    expr, prior = tiny
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    assert _run(["infer", str(expr), "--prior", str(prior), "--out", str(a), *FAST, "--seed", "3"]).exit_code == 0
+    assert _run(["infer", str(expr), "--prior", str(prior), "--out", str(b), *FAST, "--seed", "3"]).exit_code == 0
+    assert (a / "edges.tsv").read_bytes() == (b / "edges.tsv").read_bytes()
+    r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(c), "--config", str(a / "config.json")])
+    assert r.exit_code == 0, r.output
+    assert (a / "edges.tsv").read_bytes() == (c / "edges.tsv").read_bytes()
+    cfg = json.loads((c / "config.json").read_text())["settings"]
+    assert cfg["seed"] == 3 and cfg["epochs"] == 6
+
+
+def test_config_file_is_overridden_by_flags(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    expr, prior = tiny
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert _run(["infer", str(expr), "--prior", str(prior), "--out", str(a), *FAST]).exit_code == 0
+    r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(b), "--config", str(a / "config.json"),
+              "--epochs", "3"])
+    assert r.exit_code == 0, r.output
+    cfg = json.loads((b / "config.json").read_text())["settings"]
+    assert cfg["epochs"] == 3 and cfg["hidden"] == 6
+
+
+def test_unknown_config_key_is_a_config_error(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    expr, prior = tiny
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"settings": {"epochs": 2, "learning_speed": 3}}))
+    r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(tmp_path / "o"), "--config", str(bad)])
+    assert r.exit_code == 4
+    assert "learning_speed" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_export_reextracts_at_threshold(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    expr, prior = tiny
+    out = tmp_path / "run"
+    assert _run(["infer", str(expr), "--prior", str(prior), "--out", str(out), *FAST]).exit_code == 0
+    same = tmp_path / "same"
+    r = _run(["export", str(out / "checkpoint.pt"), "--out", str(same)])
+    assert r.exit_code == 0, r.output
+    assert (same / "edges.tsv").read_bytes() == (out / "edges.tsv").read_bytes()  # checkpoint round trip
+    top = tmp_path / "top"
+    assert _run(["export", str(out / "checkpoint.pt"), "--out", str(top), "--top-k", "3"]).exit_code == 0
+    e = pd.read_csv(top / "edges.tsv", sep="\t")
+    full = pd.read_csv(out / "edges.tsv", sep="\t")
+    assert len(e) == min(3, len(full))
+    pd.testing.assert_frame_equal(e, full.iloc[: len(e)])
+
+
+def test_export_rejects_a_non_checkpoint(tmp_path: Path) -> None:
+    bad = tmp_path / "x.pt"
+    bad.write_bytes(b"not a checkpoint")
+    r = _run(["export", str(bad), "--out", str(tmp_path / "o")])
+    assert r.exit_code == 3 and "checkpoint" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_nan_loss_is_a_training_error_and_writes_nothing(tiny: tuple[Path, Path], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import dashgrn.training as training
+
+    real = training.solve_pairs
+
+    def poisoned(func, y0, dt, cfg):  # noqa: ANN001, ANN202
+        return real(func, y0, dt, cfg) * float("nan")
+
+    monkeypatch.setattr(training, "solve_pairs", poisoned)
+    expr, prior = tiny
+    out = tmp_path / "run"
+    r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(out), *FAST])
+    assert r.exit_code == 5
+    assert "loss became nan" in r.output and "--lr" in r.output and "Traceback" not in r.output
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".run")]
+
+
+def test_constant_expression_is_an_input_error(tmp_path: Path) -> None:
+    df = pd.DataFrame({"trajectory": [1, 1, 2, 2], "time": [0, 1, 0, 1], "A": [0.5] * 4, "B": [0.2] * 4})
+    expr = tmp_path / "c.csv"
+    df.to_csv(expr, index=False)
+    prior = tmp_path / "p.tsv"
+    prior.write_text("regulator\ttarget\nA\tB\n")
+    r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(tmp_path / "o"), *FAST])
+    assert r.exit_code == 3 and "constant" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_dash_without_prior_is_a_config_error(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    expr, _ = tiny
+    r = _run(["infer", str(expr), "--out", str(tmp_path / "o"), *FAST])
+    assert r.exit_code == 4 and "needs a prior" in r.output
+
+
+def test_imp_without_prior_runs(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    expr, _ = tiny
+    r = _run(["infer", str(expr), "--out", str(tmp_path / "o"), *FAST, "--pruning", "imp"])
+    assert r.exit_code == 0, r.output
+
+
+def test_cuda_request_without_cuda_is_a_device_error(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    expr, prior = tiny
+    r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(tmp_path / "o"), *FAST, "--device", "cuda"])
+    assert r.exit_code == 6 and "CUDA" in r.output
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.cuda
+def test_cuda_run_matches_cpu_edges_closely(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    expr, prior = tiny
+    for dev in ("cpu", "cuda"):
+        r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(tmp_path / dev), *FAST, "--device", dev,
+                  "--dtype", "float64"])
+        assert r.exit_code == 0, r.output
+    a = pd.read_csv(tmp_path / "cpu" / "edges.tsv", sep="\t")
+    b = pd.read_csv(tmp_path / "cuda" / "edges.tsv", sep="\t")
+    assert set(zip(a.regulator, a.target)) == set(zip(b.regulator, b.target))
