@@ -80,6 +80,10 @@ def write_run(
             # mtime=0 is not settable through gzip.open; the content is deterministic.
             rk.to_csv(fh, sep="\t", index=False, float_format="%.9g", lineterminator="\n")
         written.append(out / "ranking.tsv.gz")
+    if result.prior_edges is not None:
+        with atomic_path(out / "prior_used.tsv") as tmp:
+            result.prior_edges.to_csv(tmp, sep="\t", index=False, float_format="%.9g", lineterminator="\n")
+        written.append(out / "prior_used.tsv")
     hist = result.history.copy()
     with atomic_path(out / "history.tsv") as tmp:
         hist.to_csv(tmp, sep="\t", index=False, float_format="%.9g", lineterminator="\n")

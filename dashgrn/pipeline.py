@@ -59,6 +59,7 @@ class InferResult:
     summary: dict[str, Any] = field(default_factory=dict)
     prune_events: list[dict[str, Any]] = field(default_factory=list)
     stopped: str = "completed"
+    prior_edges: pd.DataFrame | None = None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -258,4 +259,19 @@ def infer(
     return InferResult(
         edges=edges, effects=E, genes=list(expr.genes), history=history, model=model, config=cfg,
         summary=summary, prune_events=result.prune_events, stopped=result.stopped,
+        prior_edges=_prior_table(aligned),
     )
+
+
+def _prior_table(aligned: AlignedPrior | None) -> pd.DataFrame | None:
+    """The aligned prior as ``regulator, target, sign, weight`` (the edges actually used)."""
+    if aligned is None:
+        return None
+    coo = aligned.matrix.tocoo()
+    g = np.asarray(aligned.genes, dtype=object)
+    known = aligned.sign_known.tocsr()[coo.row, coo.col].A1 if aligned.sign_known is not None else np.ones(coo.nnz)
+    df = pd.DataFrame({
+        "regulator": g[coo.row], "target": g[coo.col],
+        "sign": (np.sign(coo.data) * (known > 0)).astype(np.int8), "weight": np.abs(coo.data),
+    })
+    return df.sort_values(["regulator", "target"], kind="mergesort").reset_index(drop=True)

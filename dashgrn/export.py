@@ -1,0 +1,150 @@
+"""Write and read dashgrn's edge table; write GraphML. All writes are atomic.
+
+The edge table (``edges.tsv``) is UTF-8, tab-separated, with a header and the
+columns ``regulator, target, weight, sign, rank`` (see
+:data:`dashgrn.tables.EDGE_COLUMNS`). Floats are written with the shortest text
+that reads back to the same float64, so a write/read round trip is exact.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._atomic import atomic_path
+from ._errors import InputError
+from ._log import get_logger
+from .tables import EDGE_COLUMNS
+
+log = get_logger(__name__)
+
+_DTYPES = {"regulator": object, "target": object, "weight": np.float64, "sign": np.int8, "rank": np.int64}
+
+
+def write_edges(edges: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write an edge table as TSV, atomically.
+
+    Parameters
+    ----------
+    edges
+        Columns ``regulator, target, weight, sign, rank`` (extra columns are not
+        written), e.g. from :func:`dashgrn.tables.rank_edges`.
+    path
+        Destination; replaced only once the whole file is written.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    InputError
+        The table does not follow the edge-table rules (see :func:`validate_edges`).
+    """
+    table = validate_edges(edges, source="edge table")
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, encoding="utf-8", lineterminator="\n")
+    return path
+
+
+def read_edges(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """Read an ``edges.tsv`` written by :func:`write_edges` (validated).
+
+    Raises
+    ------
+    InputError
+        The file is missing, empty, or not a valid dashgrn edge table.
+    """
+    p = Path(path)
+    if not p.is_file():
+        msg = f"{p}: edge table not found"
+        raise InputError(msg, hint="give the edges.tsv of a dashgrn run")
+    try:
+        table = pd.read_csv(
+            p, sep="\t", dtype={"regulator": str, "target": str}, keep_default_na=False,
+            na_values={"weight": ["", "nan", "NaN"]}, encoding="utf-8", float_precision="round_trip",
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        msg = f"{p}: cannot read the edge table ({str(exc).strip().splitlines()[-1] if str(exc).strip() else exc})"
+        raise InputError(msg, hint="give a tab-separated edges.tsv written by dashgrn") from None
+    return validate_edges(table, source=str(p))
+
+
+def validate_edges(edges: pd.DataFrame, *, source: str = "<memory>") -> pd.DataFrame:
+    """Check an edge table and return it with the canonical column order and dtypes.
+
+    Rules: columns ``regulator, target, weight, sign, rank``; names non-empty;
+    ``weight`` finite and >= 0; ``sign`` in {-1, 0, 1}; ``rank`` a permutation of
+    ``1..n``; regulator-target pairs unique.
+
+    Raises
+    ------
+    InputError
+        A rule is broken; the message names the first offending row.
+    """
+    missing = [c for c in EDGE_COLUMNS if c not in edges.columns]
+    if missing:
+        msg = f"{source}: missing edge-table columns {', '.join(missing)} (found: {', '.join(map(str, edges.columns))})"
+        raise InputError(msg, hint=f"an edge table has the columns {', '.join(EDGE_COLUMNS)}")
+    t = edges[EDGE_COLUMNS].copy()
+    hint = "edge tables written by dashgrn follow these rules; was the file edited?"
+    for col in ("regulator", "target"):
+        names = t[col].astype(str)
+        empty = (t[col].isna() | (names.str.strip() == "")).to_numpy()
+        if empty.any():
+            msg = f"{source}: empty {col} name in row {int(np.flatnonzero(empty)[0]) + 1}"
+            raise InputError(msg, hint=hint)
+        t[col] = names.to_numpy(dtype=object)
+    for col in ("weight", "sign", "rank"):
+        num = pd.to_numeric(t[col], errors="coerce")
+        if num.isna().any():
+            i = int(np.flatnonzero(num.isna())[0])
+            msg = f"{source}: non-numeric {col} {t[col].iloc[i]!r} in row {i + 1}"
+            raise InputError(msg, hint=hint)
+        t[col] = num
+    w = t["weight"].to_numpy(dtype=np.float64)
+    if not np.isfinite(w).all() or (w < 0).any():
+        msg = f"{source}: weights must be finite and >= 0"
+        raise InputError(msg, hint=hint)
+    if not t["sign"].isin([-1, 0, 1]).all():
+        msg = f"{source}: signs must be -1, 0 or 1"
+        raise InputError(msg, hint=hint)
+    rank = t["rank"].to_numpy()
+    if (np.mod(rank, 1) != 0).any() or not np.array_equal(np.sort(rank), np.arange(1, len(t) + 1)):
+        msg = f"{source}: rank must number the edges 1..{len(t)} without gaps or repeats"
+        raise InputError(msg, hint=hint)
+    dup = t.duplicated(["regulator", "target"])
+    if dup.any():
+        i = int(np.flatnonzero(dup)[0])
+        msg = f"{source}: duplicated edge {t['regulator'].iloc[i]} -> {t['target'].iloc[i]}"
+        raise InputError(msg, hint=hint)
+    return t.astype(_DTYPES).sort_values("rank", kind="mergesort").reset_index(drop=True)
+
+
+def write_graphml(edges: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write the network as GraphML, atomically.
+
+    A directed graph with gene names as node ids and the edge attributes ``weight``
+    (double), ``sign`` and ``rank`` (integers). Names are XML-escaped by networkx.
+
+    Raises
+    ------
+    InputError
+        The table is not a valid edge table.
+    """
+    import networkx as nx
+
+    table = validate_edges(edges, source="edge table")
+    graph = nx.DiGraph()
+    graph.add_nodes_from(sorted(set(table["regulator"]) | set(table["target"])))
+    for reg, tgt, weight, sign, rank in table.itertuples(index=False, name=None):
+        graph.add_edge(str(reg), str(tgt), weight=float(weight), sign=int(sign), rank=int(rank))
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        nx.write_graphml(graph, tmp, encoding="utf-8")
+    return path

@@ -1,0 +1,269 @@
+"""`dashgrn infer` on bad inputs: exit code, one-line message naming the file, no output.
+
+Every case stops before training. The few valid-input checks patch
+``PriorNetwork.align`` (the last input check, done before any training) to stop
+with exit code 42 once the inputs were accepted, so these tests never train.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import anndata as ad
+import numpy as np
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from dashgrn.cli import app
+from dashgrn.tables import PriorNetwork
+
+INPUT, OUTPUT, ACCEPTED = 3, 7, 42
+GOOD_EXPR = (
+    "trajectory,time,G1,G2,G3\n"
+    "A,0,0.1,0.2,0.3\nA,1,0.2,0.3,0.4\nA,2,0.3,0.4,0.5\n"
+    "B,0,0.5,0.4,0.3\nB,1,0.4,0.3,0.2\nB,2,0.3,0.2,0.1\n"
+)
+GOOD_PRIOR = "regulator\ttarget\tsign\nG1\tG2\t1\nG2\tG3\t-1\n"
+
+
+def _tree(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")}
+
+
+class Case:
+    """Input files in ``tmp_path``; :meth:`run` invokes ``dashgrn infer`` on them."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.dir = tmp_path
+        self.expr = self.write("expr.csv", GOOD_EXPR)
+        self.prior = self.write("prior.tsv", GOOD_PRIOR)
+        self.out = tmp_path / "out"
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.dir / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def run(self, *extra: str, expr: Path | None = None, prior: Path | None = None, out: Path | None = None):
+        before = _tree(self.dir)
+        args = ["infer", str(expr or self.expr), "--prior", str(prior or self.prior), "--out", str(out or self.out)]
+        result = CliRunner().invoke(app, [*args, *extra])
+        self.created = _tree(self.dir) - before
+        return result
+
+
+@pytest.fixture
+def case(tmp_path: Path) -> Case:
+    return Case(tmp_path)
+
+
+@pytest.fixture
+def accept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stop with exit code 42 as soon as the prior was aligned (inputs accepted)."""
+    original = PriorNetwork.align
+
+    def align_then_stop(self: PriorNetwork, *args: object, **kwargs: object) -> None:
+        original(self, *args, **kwargs)
+        raise typer.Exit(code=ACCEPTED)
+
+    monkeypatch.setattr(PriorNetwork, "align", align_then_stop)
+
+
+def check(case: Case, result, code: int, path: Path, *problems: str) -> None:
+    """The documented exit code, an error line naming ``path`` and the problem, nothing written."""
+    assert result.exit_code == code, result.output
+    assert "Traceback" not in result.output
+    error = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1, result.output
+    assert str(path) in error[0], error[0]
+    for problem in problems:
+        assert problem in error[0], error[0]
+    assert "hint:" in result.stderr
+    assert not case.out.exists()
+    assert case.created == set(), case.created
+
+
+# ---------------------------------------------------------------- files
+
+
+def test_missing_expression_file(case: Case) -> None:
+    missing = case.dir / "nope.csv"
+    check(case, case.run(expr=missing), INPUT, missing, "expression file not found")
+
+
+def test_missing_prior_file(case: Case) -> None:
+    missing = case.dir / "nope.tsv"
+    check(case, case.run(prior=missing), INPUT, missing, "prior file not found")
+
+
+@pytest.mark.parametrize("which", ["expr", "prior"])
+def test_empty_file(case: Case, which: str) -> None:
+    empty = case.write(f"empty_{which}.csv", "")
+    result = case.run(**{which: empty})
+    check(case, result, INPUT, empty, "is empty")
+
+
+def test_wrong_delimiter(case: Case) -> None:
+    piped = case.write("piped.csv", GOOD_EXPR.replace(",", "|"))
+    check(case, case.run(expr=piped), INPUT, piped, "only one column found; is the delimiter right?")
+
+
+def test_unparseable_file(case: Case) -> None:
+    ragged = case.write("ragged.csv", "time,G1,G2\n0,1,2\n1,3,4,5,6\n")
+    check(case, case.run(expr=ragged), INPUT, ragged, "cannot parse the table")
+    binary = case.dir / "binary.csv"
+    binary.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    check(case, case.run(expr=binary), INPUT, binary, "cannot decompress")
+
+
+# ---------------------------------------------------------------- values
+
+
+def test_non_numeric_value(case: Case) -> None:
+    bad = case.write("bad.csv", GOOD_EXPR.replace("0.4,0.5\n", "abc,0.5\n"))
+    check(case, case.run(expr=bad), INPUT, bad, "non-numeric expression value 'abc' in column 'G2'")
+
+
+@pytest.mark.parametrize(("token", "kind"), [("nan", "missing (NaN)"), ("NA", "missing (NaN)"), ("inf", "infinite")])
+def test_nan_or_inf(case: Case, token: str, kind: str) -> None:
+    bad = case.write("nan.csv", GOOD_EXPR.replace("B,1,0.4", f"B,1,{token}"))
+    check(case, case.run(expr=bad), INPUT, bad, f"{kind} value for sample 's5', gene 'G1'")
+
+
+@pytest.mark.usefixtures("accept")
+def test_nan_with_drop_nan_is_read(case: Case) -> None:
+    text = GOOD_EXPR + "B,3,nan,0.1,0.1\n"
+    bad = case.write("nan.csv", text)
+    result = case.run("--drop-nan", expr=bad)
+    assert result.exit_code == ACCEPTED, result.output
+    assert "dropped 1 of 7 samples" in result.stderr
+    assert not case.out.exists()
+
+
+@pytest.mark.usefixtures("accept")
+def test_valid_inputs_are_accepted(case: Case) -> None:
+    """Guards the cases below: the good files pass every input check."""
+    assert case.run().exit_code == ACCEPTED
+
+
+def test_duplicated_genes(case: Case) -> None:
+    bad = case.write("dup.csv", GOOD_EXPR.replace("G1,G2,G3", "G1,G2,G1"))
+    check(case, case.run(expr=bad), INPUT, bad, "duplicated gene names: G1")
+
+
+def test_duplicated_sample_ids(case: Case) -> None:
+    text = "sample,trajectory,time,G1,G2\nx,A,0,1,2\nx,A,1,3,4\ny,A,2,5,6\n"
+    bad = case.write("dup.csv", text)
+    check(case, case.run(expr=bad), INPUT, bad, "duplicated sample ids: x")
+
+
+def test_missing_time_column(case: Case) -> None:
+    bad = case.write("notime.csv", GOOD_EXPR.replace("trajectory,time,", "trajectory,hours,"))
+    check(case, case.run(expr=bad), INPUT, bad, "no time column 'time'", "hours")
+
+
+@pytest.mark.parametrize(("time", "problem"), [("soon", "non-numeric time 'soon'"), ("-2", "negative time -2")])
+def test_bad_time(case: Case, time: str, problem: str) -> None:
+    bad = case.write("time.csv", GOOD_EXPR.replace("B,2,", f"B,{time},"))
+    check(case, case.run(expr=bad), INPUT, bad, problem, "'s6'")
+
+
+def test_single_time_point(case: Case) -> None:
+    bad = case.write("single.csv", GOOD_EXPR + "C,0,0.1,0.1,0.1\n")
+    check(case, case.run(expr=bad), INPUT, bad, "trajectory 'C' has a single time point")
+
+
+def test_fewer_than_two_genes(case: Case) -> None:
+    text = "trajectory,time,G1\nA,0,0.1\nA,1,0.2\n"
+    bad = case.write("one.csv", text)
+    check(case, case.run(expr=bad), INPUT, bad, "fewer than 2 genes")
+
+
+# ---------------------------------------------------------------- priors
+
+
+def test_prior_unrecognised_columns(case: Case) -> None:
+    bad = case.write("cols.tsv", "foo\tbar\tbaz\nG1\tG2\t1\n")
+    check(case, case.run(prior=bad), INPUT, bad, "cannot find the regulator and target columns", "foo, bar, baz")
+
+
+def test_prior_no_overlap(case: Case) -> None:
+    bad = case.write("other.tsv", "regulator\ttarget\nTF1\tT1\nTF2\tT2\n")
+    check(case, case.run(prior=bad), INPUT, bad, "no prior gene is among the expression genes", "TF1", "G1")
+
+
+def test_prior_self_loops_only(case: Case) -> None:
+    bad = case.write("loops.tsv", "regulator\ttarget\nG1\tG1\nG2\tG2\nG1\tOTHER\n")
+    check(case, case.run(prior=bad), INPUT, bad, "self-loop")
+
+
+# ---------------------------------------------------------------- h5ad
+
+
+@pytest.fixture
+def h5ad(case: Case) -> Path:
+    df = pd.read_csv(case.expr)
+    adata = ad.AnnData(
+        X=df[["G1", "G2", "G3"]].to_numpy(),
+        obs=pd.DataFrame({"trajectory": df["trajectory"].to_numpy(), "time": df["time"].to_numpy()},
+                         index=[f"c{i}" for i in range(len(df))]),
+        var=pd.DataFrame(index=["G1", "G2", "G3"]),
+    )
+    adata.layers["counts"] = np.round(adata.X * 10)
+    path = case.dir / "data.h5ad"
+    adata.write_h5ad(path)
+    return path
+
+
+def test_h5ad_missing_layer(case: Case, h5ad: Path) -> None:
+    check(case, case.run("--layer", "spliced", expr=h5ad), INPUT, h5ad, "no layer 'spliced'", "counts")
+
+
+def test_h5ad_missing_obs_key(case: Case, h5ad: Path) -> None:
+    result = case.run("--time-key", "pseudotime", expr=h5ad)
+    check(case, result, INPUT, h5ad, "no time obs key 'pseudotime'", "trajectory, time")
+
+
+def test_not_an_h5ad(case: Case) -> None:
+    bad = case.write("fake.h5ad", GOOD_EXPR)
+    check(case, case.run(expr=bad), INPUT, bad, "not a valid .h5ad file")
+
+
+# ---------------------------------------------------------------- output folder
+
+
+def test_existing_output_without_overwrite(case: Case) -> None:
+    case.out.mkdir()
+    (case.out / "edges.tsv").write_text("old", encoding="utf-8")
+    result = case.run()
+    assert result.exit_code == OUTPUT, result.output
+    assert "Traceback" not in result.output
+    assert f"error: {case.out}: output folder exists" in result.stderr and "--overwrite" in result.stderr
+    assert case.created == set()
+    assert [p.name for p in case.out.iterdir()] == ["edges.tsv"]
+    assert (case.out / "edges.tsv").read_text(encoding="utf-8") == "old"
+
+
+def test_unwritable_output(case: Case) -> None:
+    locked = case.dir / "locked"
+    locked.mkdir()
+    locked.chmod(stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        if os.access(locked, os.W_OK):
+            # Running as root: permissions do not stop us; a path below a regular
+            # file cannot be created by anyone.
+            blocker = case.write("file.txt", "not a folder")
+            out = blocker / "out"
+        else:
+            out = locked / "out"
+        result = case.run(out=out)
+    finally:
+        locked.chmod(stat.S_IRWXU)
+    assert result.exit_code == OUTPUT, result.output
+    assert "Traceback" not in result.output
+    assert f"error: {out}: output folder cannot be" in result.stderr
+    assert not out.exists() and case.created == set()
