@@ -11,7 +11,7 @@ from .model import PhoenixODE
 from .tables import rank_edges
 
 
-def effect_matrix(model: PhoenixODE, *, block: int = 2048) -> sp.csr_matrix:
+def effect_matrix(model: PhoenixODE, *, block: int | None = None) -> sp.csr_matrix:
     """The effect matrix E (regulator x target) as a sparse matrix of its non-zeros.
 
     Computed in row blocks so that memory stays O(N * H + non-zeros).
@@ -22,6 +22,8 @@ def effect_matrix(model: PhoenixODE, *, block: int = 2048) -> sp.csr_matrix:
         CsT = (Cs * rate[:, None]).T  # (H, N), target-scaled
         CpT = (Cp * rate[:, None]).T
         n = model.n_genes
+        if block is None:  # about 8 M entries (64 MB in float64) per block
+            block = max(1, min(n, 8_000_000 // max(n, 1)))
         rows, cols, vals = [], [], []
         for start in range(0, n, block):
             E = Ws[:, start:start + block].T @ CsT + Wp[:, start:start + block].T @ CpT

@@ -16,6 +16,7 @@ from .checkpoint import save_checkpoint
 from .export import write_edges, write_graphml
 from .pipeline import InferResult
 from .provenance import versions
+from .tables import rank_edges
 
 
 def _json_default(o: Any) -> Any:
@@ -44,18 +45,32 @@ def dump_json(path: Path, data: Any) -> None:
     write_text_atomic(path, json.dumps(_clean(data), indent=2, default=_json_default) + "\n")
 
 
-def ranking_table(result: InferResult) -> pd.DataFrame:
-    """Every candidate pair (all ordered pairs of distinct genes) ranked by |E|; zeros last."""
-    n = len(result.genes)
-    E = result.effects.tocoo()
-    full = np.zeros((n, n))
-    full[E.row, E.col] = E.data
-    np.fill_diagonal(full, np.nan)
-    r, c = np.nonzero(~np.isnan(full))
-    from .tables import rank_edges
+def write_ranking(path: Path, result: InferResult, *, block: int = 256) -> None:
+    """Write every ordered pair of distinct genes, ranked: the non-zero |E| first (strongest
+    first, ties by regulator then target), then all zero pairs by regulator and target.
 
-    g = np.asarray(result.genes, dtype=object)
-    return rank_edges(g[r], g[c], full[r, c])
+    Memory stays O(non-zeros + N): the zero pairs are streamed regulator by regulator.
+    """
+    n = len(result.genes)
+    genes = np.asarray(result.genes, dtype=object)
+    E = result.effects.tocoo()
+    keep = (E.data != 0) & (E.row != E.col)
+    nz = rank_edges(genes[E.row[keep]], genes[E.col[keep]], E.data[keep])
+    nz_pairs = set(zip(E.row[keep].tolist(), E.col[keep].tolist()))
+    order = sorted(range(n), key=lambda i: result.genes[i])
+    with atomic_path(path) as tmp, gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as fh:
+        nz.to_csv(fh, sep="\t", index=False, float_format="%.9g", lineterminator="\n")
+        rank = len(nz)
+        for b in range(0, n, block):
+            lines = []
+            for i in order[b:b + block]:
+                gi = result.genes[i]
+                for j in order:
+                    if j == i or (i, j) in nz_pairs:
+                        continue
+                    rank += 1
+                    lines.append(f"{gi}\t{result.genes[j]}\t0\t0\t{rank}\n")
+            fh.write("".join(lines))
 
 
 def write_run(
@@ -64,7 +79,7 @@ def write_run(
     *,
     inputs: dict[str, Any],
     command: str,
-    write_ranking: bool = True,
+    ranking: bool = True,
 ) -> list[Path]:
     """Write edges.tsv, network.graphml, checkpoint.pt, config.json, history.tsv, run.json
     (and ranking.tsv.gz) into ``out``; return the paths written."""
@@ -74,11 +89,8 @@ def write_run(
     write_edges(result.edges, out / "edges.tsv")
     write_graphml(result.edges, out / "network.graphml")
     written += [out / "edges.tsv", out / "network.graphml"]
-    if write_ranking and len(result.genes) <= 5000:
-        rk = ranking_table(result)
-        with atomic_path(out / "ranking.tsv.gz") as tmp, gzip.open(tmp, "wt", encoding="utf-8", compresslevel=6) as fh:
-            # mtime=0 is not settable through gzip.open; the content is deterministic.
-            rk.to_csv(fh, sep="\t", index=False, float_format="%.9g", lineterminator="\n")
+    if ranking:
+        write_ranking(out / "ranking.tsv.gz", result)
         written.append(out / "ranking.tsv.gz")
     if result.prior_edges is not None:
         with atomic_path(out / "prior_used.tsv") as tmp:

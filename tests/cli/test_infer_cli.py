@@ -202,3 +202,34 @@ def test_cuda_run_matches_cpu_edges_closely(tiny: tuple[Path, Path], tmp_path: P
     a = pd.read_csv(tmp_path / "cpu" / "edges.tsv", sep="\t")
     b = pd.read_csv(tmp_path / "cuda" / "edges.tsv", sep="\t")
     assert set(zip(a.regulator, a.target)) == set(zip(b.regulator, b.target))
+
+
+def test_ctrl_c_keeps_the_best_checkpoint_and_exits_130(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    expr, prior = tiny
+    out = tmp_path / "run"
+    args = [sys.executable, "-m", "dashgrn", "infer", str(expr), "--prior", str(prior), "--out", str(out),
+            *FAST, "--epochs", "4000", "--prune-every", "1000", "--early-stopping", "0"]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # wait until training has run a few epochs (plain progress lines on stderr)
+    deadline = time.time() + 60
+    seen = ""
+    while time.time() < deadline:
+        line = proc.stderr.readline()
+        seen += line
+        if "epoch 200/4000" in line:
+            break
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    stderr = seen + stderr
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    assert (out / "edges.tsv").is_file() and (out / "checkpoint.pt").is_file()
+    hist = pd.read_csv(out / "history.tsv", sep="\t")
+    assert 200 <= len(hist) < 4000
+    run = json.loads((out / "run.json").read_text())
+    assert run["stopped"] == "interrupted"
