@@ -55,3 +55,32 @@ def load_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
         raise ConfigError(msg) from None
     model.eval()
     return model, meta
+
+
+RESUME_FORMAT = "dashgrn-resume/1"
+
+
+def save_resume(path: str | Path, state: dict[str, Any]) -> None:
+    """Write a trainer state (see :meth:`dashgrn.training.Trainer.state_dict`) atomically."""
+    payload = {**{k: v for k, v in state.items() if k != "meta"}, "format": RESUME_FORMAT,
+               "meta": json.dumps(state["meta"])}
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load_resume(path: str | Path) -> dict[str, Any]:
+    """Read a resume file written by :func:`save_resume` (``weights_only=True``)."""
+    path = Path(path)
+    if not path.is_file():
+        msg = f"{path}: no resume state here (only an interrupted run leaves one)"
+        raise InputError(msg, hint="--resume continues a run that was stopped with Ctrl-C or SIGTERM")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001
+        msg = f"{path}: unreadable resume state ({type(exc).__name__})"
+        raise InputError(msg) from None
+    if not isinstance(payload, dict) or payload.get("format") != RESUME_FORMAT:
+        msg = f"{path}: not a dashgrn resume state"
+        raise InputError(msg)
+    payload["meta"] = json.loads(payload["meta"])
+    return payload

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from ._atomic import atomic_path, write_text_atomic
-from .checkpoint import save_checkpoint
+from .checkpoint import save_checkpoint, save_resume
 from .export import write_edges, write_graphml
 from .pipeline import InferResult
 from .provenance import versions
@@ -106,6 +106,9 @@ def write_run(
     meta = {"config": result.config.to_dict(), "versions": vers, "summary": result.summary}
     save_checkpoint(out / "checkpoint.pt", result.model, result.genes, meta)
     written.append(out / "checkpoint.pt")
+    if result.resume_state is not None:
+        save_resume(out / "resume.pt", result.resume_state)
+        written.append(out / "resume.pt")
     run = {
         "command": command,
         "inputs": inputs,

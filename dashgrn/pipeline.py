@@ -25,7 +25,7 @@ from .network import edges_from_effects, effect_matrix
 from .pruning import Pruner, PriorMatrices, Schedule, weight_sparsity
 from .solvers import SolverConfig
 from .tables import AlignedPrior, ExpressionData, PriorNetwork
-from .training import Pairs, TrainConfig, TrainResult, split_indices, train
+from .training import Pairs, TrainConfig, Trainer, TrainResult, split_indices
 
 log = get_logger(__name__)
 
@@ -60,6 +60,7 @@ class InferResult:
     prune_events: list[dict[str, Any]] = field(default_factory=list)
     stopped: str = "completed"
     prior_edges: pd.DataFrame | None = None
+    resume_state: dict[str, Any] | None = None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -171,6 +172,7 @@ def infer(
     *,
     callback: Callable[[dict[str, float]], None] | None = None,
     stop_requested: Callable[[], bool] | None = None,
+    resume: dict[str, Any] | None = None,
 ) -> InferResult:
     """Train a PHOENIX model on ``expression``, prune it with DASH, and extract the network.
 
@@ -188,7 +190,10 @@ def infer(
         Called after every epoch with that epoch's history row.
     stop_requested
         Polled between batches; when it returns True, training stops and the best
-        checkpoint so far is used.
+        checkpoint so far is used. The result then carries ``resume_state``.
+    resume
+        A ``resume_state`` of an interrupted run with the same data and config:
+        training continues after its last epoch.
     """
     cfg = config or InferConfig()
     t_start = time.perf_counter()
@@ -227,9 +232,12 @@ def infer(
         early_stopping=cfg.early_stopping, original_lr_reset_bug=cfg.original_lr_reset_bug,
     )
     solver = SolverConfig(method=cfg.solver, rtol=cfg.rtol, atol=cfg.atol, steps=cfg.solver_steps, adjoint=cfg.adjoint)
-    result: TrainResult = train(
-        model, pairs, tcfg, pruner, solver, generator=tgen, callback=callback, stop_requested=stop_requested
-    )
+    trainer = Trainer(model, pairs, tcfg, pruner, solver, generator=tgen)
+    if resume is not None:
+        trainer.load_state_dict(resume)
+        log.info("resuming after epoch %d", trainer.epoch)
+    result: TrainResult = trainer.run(callback=callback, stop_requested=stop_requested)
+    resume_state = trainer.state_dict() if result.stopped == "interrupted" else None
     model.load_state_dict(result.best_state)
     model.eval()
     E = effect_matrix(model)
@@ -259,7 +267,7 @@ def infer(
     return InferResult(
         edges=edges, effects=E, genes=list(expr.genes), history=history, model=model, config=cfg,
         summary=summary, prune_events=result.prune_events, stopped=result.stopped,
-        prior_edges=_prior_table(aligned),
+        prior_edges=_prior_table(aligned), resume_state=resume_state,
     )
 
 

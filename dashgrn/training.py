@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from collections.abc import Callable
@@ -120,6 +119,152 @@ def evaluate_loss(model: PhoenixODE, pairs: Pairs, idx: torch.Tensor, solver: So
     return total / (idx.numel() * pairs.y0.shape[1])
 
 
+class Trainer:
+    """Training with scheduled pruning, resumable at epoch boundaries.
+
+    The checkpoint kept is the one with the lowest validation loss among the epochs at
+    the final sparsity of the schedule (SPEC 7.9); without validation pairs, the
+    training loss is used instead.
+    """
+
+    def __init__(self, model: PhoenixODE, pairs: Pairs, cfg: TrainConfig, pruner: Pruner, solver: SolverConfig,
+                 *, generator: torch.Generator) -> None:
+        self.model, self.pairs, self.cfg, self.pruner, self.solver = model, pairs, cfg, pruner, solver
+        self.generator = generator
+        self.opt = torch.optim.Adam(_param_groups(model, cfg), weight_decay=0.0)
+        self.sched = _scheduler(self.opt, cfg)
+        events = pruner.schedule.events(cfg.epochs) if pruner.active else []
+        self.last_event = max(events) if events else 0
+        self.epoch = 0  # last completed epoch
+        self.history: list[dict[str, float]] = []
+        self.prune_log: list[dict[str, object]] = []
+        self.best: dict[str, torch.Tensor] | None = None
+        self.best_loss, self.best_epoch, self.since_best = math.inf, 0, 0
+
+    # -- persistence (resume) -------------------------------------------------------
+    def state_dict(self) -> dict[str, object]:
+        """Everything needed to continue after the last completed epoch (tensors, plain types)."""
+        return {
+            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
+            "optimizer": self.opt.state_dict(),
+            "scheduler": self.sched.state_dict(),
+            "pruner": {k: torch.from_numpy(v.copy()) for k, v in self.pruner.state.items()},
+            "best": None if self.best is None else {k: v.detach().cpu().clone() for k, v in self.best.items()},
+            "generator": self.generator.get_state(),
+            "meta": {
+                "epoch": self.epoch, "history": self.history, "prune_log": self.prune_log,
+                "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
+                "best_epoch": self.best_epoch, "since_best": self.since_best,
+            },
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        dev = next(self.model.parameters()).device
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.sched.load_state_dict(state["scheduler"])
+        self.pruner.state = {k: v.numpy().copy() for k, v in state["pruner"].items()}
+        self.best = None if state["best"] is None else {k: v.to(dev) for k, v in state["best"].items()}
+        self.generator.set_state(state["generator"])
+        meta = state["meta"]
+        self.epoch = int(meta["epoch"])
+        self.history = list(meta["history"])
+        self.prune_log = list(meta["prune_log"])
+        self.best_loss = math.inf if meta["best_loss"] is None else float(meta["best_loss"])
+        self.best_epoch, self.since_best = int(meta["best_epoch"]), int(meta["since_best"])
+
+    # -- one epoch ------------------------------------------------------------------
+    def _epoch(self, epoch: int, stop_requested: Callable[[], bool] | None) -> dict[str, float] | None:
+        """Run epoch ``epoch``; return its history row, or None if stopped before any step."""
+        model, pairs, cfg = self.model, self.pairs, self.cfg
+        t0 = time.perf_counter()
+        frac = self.pruner.amount(epoch, cfg.epochs)
+        if frac > 0:
+            rec = self.pruner.prune(model, frac)
+            rec["epoch"] = epoch
+            self.prune_log.append(rec)
+            _reset_lr(self.opt, cfg)
+            self.sched = _scheduler(self.opt, cfg)
+        model.train()
+        n_train = pairs.train.numel()
+        perm = pairs.train[torch.randperm(n_train, generator=self.generator).to(pairs.train.device)]
+        loss_sum, seen = 0.0, 0
+        for start in range(0, n_train, cfg.batch_size):
+            if seen and stop_requested is not None and stop_requested():
+                break
+            b = perm[start:start + cfg.batch_size]
+            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], self.solver)
+            loss = torch.mean((pred - pairs.y1[b]) ** 2)
+            if not torch.isfinite(loss):
+                msg = f"the training loss became {loss.item()} at epoch {epoch}"
+                raise TrainingError(msg, hint="try a lower --lr, --solver rk4, or --dtype float64")
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            loss_sum += loss.item() * b.numel()
+            seen += b.numel()
+        train_loss = loss_sum / max(seen, 1)
+        model.eval()
+        has_val = pairs.val.numel() > 0
+        val_loss = evaluate_loss(model, pairs, pairs.val, self.solver) if has_val else train_loss
+        if not math.isfinite(val_loss):
+            msg = f"the validation loss became {val_loss} at epoch {epoch}"
+            raise TrainingError(msg, hint="try a lower --lr, --solver rk4, or --dtype float64")
+        self.sched.step(val_loss)
+        row = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "val_loss": val_loss if has_val else float("nan"),
+            "lr": self.opt.param_groups[0]["lr"],
+            "lr_multiplier": self.opt.param_groups[-1]["lr"],
+            "weight_sparsity": weight_sparsity(model),
+            "pruned": int(frac > 0),
+            **{f"density_{k}": v for k, v in layer_density(model).items()},
+            "seconds": time.perf_counter() - t0,
+            "complete": int(seen == n_train),
+        }
+        if epoch >= self.last_event:  # at the final sparsity
+            if val_loss < self.best_loss:
+                self.best_loss, self.best_epoch, self.since_best = val_loss, epoch, 0
+                self.best = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            else:
+                self.since_best += 1
+        row["best_epoch"] = self.best_epoch
+        return row
+
+    def run(self, *, callback: Callback | None = None, stop_requested: Callable[[], bool] | None = None) -> TrainResult:
+        """Train from the epoch after :attr:`epoch` to the end (or early stopping, or a stop request)."""
+        stopped = "completed"
+        for epoch in range(self.epoch + 1, self.cfg.epochs + 1):
+            if stop_requested is not None and stop_requested():
+                stopped = "interrupted"
+                break
+            row = self._epoch(epoch, stop_requested)
+            self.history.append(row)
+            self.epoch = epoch
+            if callback is not None:
+                callback(row)
+            if not row["complete"]:
+                stopped = "interrupted"
+                break
+            if (epoch >= self.last_event and self.cfg.early_stopping > 0
+                    and self.since_best >= self.cfg.early_stopping):
+                stopped = "early_stopping"
+                break
+        at_final = self.best is not None
+        if self.best is None:
+            # Stopped before the final sparsity: use the current state.
+            best = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            best_epoch = self.epoch
+            best_loss = self.history[-1]["val_loss"] if self.history else math.nan
+        else:
+            best, best_epoch, best_loss = self.best, self.best_epoch, self.best_loss
+        return TrainResult(
+            history=self.history, best_state=best, best_epoch=int(best_epoch), best_val_loss=float(best_loss),
+            prune_events=self.prune_log, stopped=stopped, at_final_sparsity=at_final,
+        )
+
+
 def train(
     model: PhoenixODE,
     pairs: Pairs,
@@ -131,107 +276,9 @@ def train(
     callback: Callback | None = None,
     stop_requested: Callable[[], bool] | None = None,
 ) -> TrainResult:
-    """Train ``model`` on ``pairs`` with pruning events from ``pruner``.
-
-    The checkpoint kept is the one with the lowest validation loss among the epochs at
-    the final sparsity of the schedule (SPEC 7.9); without validation pairs, the
-    training loss is used instead.
-    """
-    opt = torch.optim.Adam(_param_groups(model, cfg), weight_decay=0.0)
-    sched = _scheduler(opt, cfg)
-    events = pruner.schedule.events(cfg.epochs) if pruner.active else []
-    last_event = max(events) if events else 0
-    history: list[dict[str, float]] = []
-    prune_log: list[dict[str, object]] = []
-    best: dict[str, torch.Tensor] | None = None
-    best_loss, best_epoch, since_best = math.inf, 0, 0
-    stopped = "completed"
-    n_train = pairs.train.numel()
-    has_val = pairs.val.numel() > 0
-
-    for epoch in range(1, cfg.epochs + 1):
-        t0 = time.perf_counter()
-        frac = pruner.amount(epoch, cfg.epochs)
-        pruned_now = False
-        if frac > 0:
-            rec = pruner.prune(model, frac)
-            rec["epoch"] = epoch
-            prune_log.append(rec)
-            _reset_lr(opt, cfg)
-            sched = _scheduler(opt, cfg)
-            pruned_now = True
-        phase_final = epoch >= last_event
-        if pruned_now and epoch == last_event:
-            best, best_loss, best_epoch, since_best = None, math.inf, 0, 0
-
-        model.train()
-        perm = pairs.train[torch.randperm(n_train, generator=generator).to(pairs.train.device)]
-        loss_sum, seen = 0.0, 0
-        interrupted = False
-        for start in range(0, n_train, cfg.batch_size):
-            if stop_requested is not None and stop_requested():
-                interrupted = True
-                break
-            b = perm[start:start + cfg.batch_size]
-            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], solver)
-            loss = torch.mean((pred - pairs.y1[b]) ** 2)
-            if not torch.isfinite(loss):
-                msg = f"the training loss became {loss.item()} at epoch {epoch}"
-                raise TrainingError(msg, hint="try a lower --lr, --solver rk4, or --dtype float64")
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            loss_sum += loss.item() * b.numel()
-            seen += b.numel()
-        if interrupted and seen == 0:
-            stopped = "interrupted"
-            break
-        train_loss = loss_sum / max(seen, 1)
-        model.eval()
-        val_loss = evaluate_loss(model, pairs, pairs.val, solver) if has_val else train_loss
-        if not math.isfinite(val_loss):
-            msg = f"the validation loss became {val_loss} at epoch {epoch}"
-            raise TrainingError(msg, hint="try a lower --lr, --solver rk4, or --dtype float64")
-        sched.step(val_loss)
-        dens = layer_density(model)
-        row = {
-            "epoch": epoch,
-            "train_loss": train_loss,
-            "val_loss": val_loss if has_val else float("nan"),
-            "lr": opt.param_groups[0]["lr"],
-            "lr_multiplier": opt.param_groups[-1]["lr"],
-            "weight_sparsity": weight_sparsity(model),
-            "pruned": int(pruned_now),
-            **{f"density_{k}": v for k, v in dens.items()},
-            "seconds": time.perf_counter() - t0,
-        }
-        history.append(row)
-        if phase_final:
-            if val_loss < best_loss:
-                best_loss, best_epoch, since_best = val_loss, epoch, 0
-                best = {k: v.detach().clone() for k, v in model.state_dict().items()}
-            else:
-                since_best += 1
-        row["best_epoch"] = best_epoch
-        if callback is not None:
-            callback(row)
-        if interrupted:
-            stopped = "interrupted"
-            break
-        if phase_final and cfg.early_stopping > 0 and since_best >= cfg.early_stopping:
-            stopped = "early_stopping"
-            break
-
-    at_final = best is not None
-    if best is None:
-        # Interrupted before the final sparsity: use the current state.
-        best = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        best_epoch = history[-1]["epoch"] if history else 0
-        best_loss = history[-1]["val_loss"] if history else math.nan
-    return TrainResult(
-        history=history, best_state=best, best_epoch=int(best_epoch), best_val_loss=float(best_loss),
-        prune_events=prune_log, stopped=stopped, at_final_sparsity=at_final,
-    )
+    """Train ``model`` on ``pairs`` with pruning events from ``pruner`` (see :class:`Trainer`)."""
+    trainer = Trainer(model, pairs, cfg, pruner, solver, generator=generator)
+    return trainer.run(callback=callback, stop_requested=stop_requested)
 
 
 def split_indices(traj_of_pair: np.ndarray, val_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

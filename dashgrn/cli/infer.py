@@ -110,15 +110,25 @@ def register(app: typer.Typer) -> None:
         device: Annotated[str, typer.Option("--device", help="auto | cpu | cuda | cuda:N.", rich_help_panel=H_OUT)] = "auto",
         threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for torch.", rich_help_panel=H_OUT)] = None,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output folder.", rich_help_panel=H_OUT)] = False,
+        resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted run in --out (same inputs; its config.json is the base).", rich_help_panel=H_OUT)] = False,
+        truth: Annotated[Optional[Path], typer.Option("--truth", help="Gold standard, only to score the result in the report (never used for inference).", rich_help_panel=H_OUT)] = None,
     ) -> None:
         """Infer a gene regulatory network: train a PHOENIX neural ODE and prune it with DASH."""
         from .._atomic import check_output_dir, staged_output_dir
-        from .._errors import ConfigError, Interrupted
+        from .._errors import ConfigError, InputError, Interrupted
         from ..config import InferConfig, load_config
         from ..io import check_trajectories, read_expression, read_prior
         from ..provenance import file_record
 
         settings: dict[str, Any] = {}
+        resume_state = None
+        if resume:
+            from ..checkpoint import load_resume
+
+            resume_state = load_resume(out / "resume.pt")
+            if config is None:
+                config = out / "config.json"
+            overwrite = True
         if config is not None:
             settings.update(load_config(config))
         fields = set(InferConfig().to_dict())
@@ -148,6 +158,13 @@ def register(app: typer.Typer) -> None:
             inputs["prior"] = file_record(prior, edges=pri.n_edges)
         if genes is not None:
             inputs["genes"] = file_record(genes)
+        if truth is not None:
+            if not truth.is_file():
+                msg = f"{truth}: truth file not found"
+                raise InputError(msg)
+            inputs["truth"] = file_record(truth)
+        if resume_state is not None:
+            _check_same_inputs(out, inputs)
 
         from ..outputs import write_run
         from ..pipeline import infer as run_infer
@@ -160,13 +177,16 @@ def register(app: typer.Typer) -> None:
             if progress is not None:
                 progress.start()
             try:
-                result = run_infer(expr, pri, cfg, callback=callback, stop_requested=lambda: flag.stop)
+                result = run_infer(
+                    expr, pri, cfg, callback=callback, stop_requested=lambda: flag.stop, resume=resume_state
+                )
             finally:
                 if progress is not None:
                     progress.stop()
             command = shlex.join(["dashgrn", *sys.argv[1:]]) if sys.argv else "dashgrn infer"
             with staged_output_dir(out, overwrite=overwrite) as stage:
                 write_run(stage, result, inputs=inputs, command=command)
+                _write_report(stage, truth)
         finally:
             for s, h in old.items():
                 signal.signal(s, h)
@@ -180,4 +200,31 @@ def register(app: typer.Typer) -> None:
         stdout.print(f"results: {out}")
         if result.stopped == "interrupted":
             msg = f"interrupted; the best checkpoint so far was written to {out}"
-            raise Interrupted(msg)
+            raise Interrupted(msg, hint=f"continue with the same command plus --resume (state in {out / 'resume.pt'})")
+
+
+def _check_same_inputs(out: Path, inputs: dict[str, Any]) -> None:
+    """A resumed run must read the very same input files (by checksum)."""
+    import json
+
+    from .._errors import ConfigError
+
+    try:
+        before = json.loads((out / "run.json").read_text(encoding="utf-8"))["inputs"]
+    except (OSError, ValueError, KeyError):
+        msg = f"{out / 'run.json'}: missing or unreadable; cannot check that the inputs are unchanged"
+        raise ConfigError(msg) from None
+    for key, rec in inputs.items():
+        old = before.get(key)
+        if key != "truth" and (old is None or old.get("sha256") != rec["sha256"]):
+            msg = f"--resume: the {key} file differs from the one the interrupted run used ({rec['path']})"
+            raise ConfigError(msg, hint="resume with the same input files, or start a new run")
+
+
+def _write_report(stage: Path, truth: Path | None) -> None:
+    """The run report, when the report module is available."""
+    try:
+        from ..report import write_report
+    except ImportError:
+        return
+    write_report(stage, truth=truth)

@@ -233,3 +233,49 @@ def test_ctrl_c_keeps_the_best_checkpoint_and_exits_130(tiny: tuple[Path, Path],
     assert 200 <= len(hist) < 4000
     run = json.loads((out / "run.json").read_text())
     assert run["stopped"] == "interrupted"
+
+
+def test_resume_after_interruption_gives_the_uninterrupted_edges(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    """Stop at an epoch boundary through the Python API, resume through the CLI."""
+    import dashgrn.pipeline as pipeline
+
+    expr, prior = tiny
+    full, part = tmp_path / "full", tmp_path / "part"
+    assert _run(["infer", str(expr), "--prior", str(prior), "--out", str(full), *FAST]).exit_code == 0
+
+    calls = {"n": 0}
+    real = pipeline.Trainer.run
+
+    def run_until_epoch_3(self, *, callback=None, stop_requested=None):  # noqa: ANN001, ANN202
+        def stop() -> bool:
+            return self.epoch >= 3 and self.history[-1]["complete"] == 1 and len(self.history) == 3
+
+        calls["n"] += 1
+        return real(self, callback=callback, stop_requested=stop if calls["n"] == 1 else stop_requested)
+
+    import pytest as _pytest
+
+    mp = _pytest.MonkeyPatch()
+    mp.setattr(pipeline.Trainer, "run", run_until_epoch_3)
+    try:
+        r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(part), *FAST])
+        assert r.exit_code == 130 and "--resume" in r.output
+        assert (part / "resume.pt").is_file()
+        assert len(pd.read_csv(part / "history.tsv", sep="\t")) == 3
+        r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(part), "--resume"])
+        assert r.exit_code == 0, r.output
+    finally:
+        mp.undo()
+    assert not (part / "resume.pt").exists()
+    assert (part / "edges.tsv").read_bytes() == (full / "edges.tsv").read_bytes()
+    h_full = pd.read_csv(full / "history.tsv", sep="\t").drop(columns="seconds")
+    h_part = pd.read_csv(part / "history.tsv", sep="\t").drop(columns="seconds")
+    pd.testing.assert_frame_equal(h_full, h_part)
+
+
+def test_resume_refuses_changed_inputs(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    expr, prior = tiny
+    out = tmp_path / "o"
+    assert _run(["infer", str(expr), "--prior", str(prior), "--out", str(out), *FAST]).exit_code == 0
+    r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(out), "--resume"])
+    assert r.exit_code == 3 and "no resume state" in r.output
