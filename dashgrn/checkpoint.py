@@ -24,7 +24,9 @@ def save_checkpoint(path: str | Path, model: PhoenixODE, genes: list[str], meta:
     payload = {
         "format": FORMAT,
         "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
-        "meta": json.dumps({"genes": list(genes), "n_genes": model.n_genes, "hidden": model.hidden, **meta}),
+        "meta": json.dumps({
+            "genes": list(genes), "n_genes": model.n_genes, "hidden": model.hidden, "rate": model.rate_fn, **meta,
+        }),
     }
     with atomic_path(path) as tmp:
         torch.save(payload, tmp)
@@ -47,7 +49,7 @@ def load_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
     meta = json.loads(payload["meta"])
     state = payload["state"]
     dtype = state["W_s"].dtype
-    model = PhoenixODE(int(meta["n_genes"]), int(meta["hidden"]), dtype=dtype)
+    model = PhoenixODE(int(meta["n_genes"]), int(meta["hidden"]), dtype=dtype, rate=meta.get("rate", "relu"))
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:

@@ -31,6 +31,7 @@ class InferConfig:
     # model
     hidden: int = 40
     dtype: str = "float32"
+    rate: str = "relu"
     # training
     epochs: int = 200
     lr: float = 1e-3
@@ -38,6 +39,7 @@ class InferConfig:
     early_stopping: int = 40
     lr_patience: int = 3
     original_lr_reset_bug: bool = False
+    min_multiplier: float = 0.0
     # solver
     solver: str = "dopri5"
     rtol: float = 1e-4
@@ -53,6 +55,7 @@ class InferConfig:
     lambda_ppi: float = 0.05
     lambda_motif: float = 0.01
     normalized_scores: bool = False
+    prior_score: str = "spec"
     abs_wp_score: bool = False
     # export
     top_k: int | None = None
@@ -63,7 +66,7 @@ class InferConfig:
     threads: int | None = None
 
     def __post_init__(self) -> None:
-        choices = {"scale": ("auto", "none", "minmax"), "dtype": ("float32", "float64")}
+        choices = {"scale": ("auto", "none", "minmax"), "dtype": ("float32", "float64"), "rate": ("relu", "softplus")}
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
                 msg = f"--{key.replace('_', '-')} must be one of {', '.join(allowed)}, got {getattr(self, key)!r}"

@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 PRUNABLE = ("W_p", "W_s", "C_s", "C_p")
+RATES = ("relu", "softplus")
 
 
 def shifted_softsign(y: torch.Tensor) -> torch.Tensor:
@@ -38,13 +39,19 @@ class PhoenixODE(nn.Module):
     W_s, W_p : (H, N) input weights of the sums and prods branches.
     b_s, b_p : (H,) their biases.
     C_s, C_p : (N, H) output (combine) weights, no bias.
-    m : (N,) gene multipliers; relu(m) is each gene's rate.
+    m : (N,) gene multipliers; relu(m) is each gene's rate (SPEC), or softplus(m) with
+        ``rate="softplus"``, which cannot die: a relu multiplier that crosses zero early in
+        training gets no gradient again and freezes its gene for good.
     mask_W_s, mask_W_p, mask_C_s, mask_C_p : float buffers of 0/1, the pruning masks.
     """
 
     def __init__(self, n_genes: int, hidden: int, *, generator: torch.Generator | None = None,
-                 dtype: torch.dtype = torch.float32) -> None:
+                 dtype: torch.dtype = torch.float32, rate: str = "relu") -> None:
         super().__init__()
+        if rate not in RATES:
+            msg = f"unknown rate function {rate!r}; choose one of {', '.join(RATES)}"
+            raise ValueError(msg)
+        self.rate_fn = rate
         n, h = n_genes, hidden
         self.n_genes, self.hidden = n, h
         self.W_s = nn.Parameter(torch.empty(h, n, dtype=dtype))
@@ -84,9 +91,15 @@ class PhoenixODE(nn.Module):
         prods = torch.exp(torch.addmm(self.b_p, torch.log1p(s), self.weight("W_p").T))
         return sums @ self.weight("C_s").T + prods @ self.weight("C_p").T
 
+    def rate(self) -> torch.Tensor:
+        """Each gene's rate constant, relu(m) (or softplus(m)), shape (N,)."""
+        if self.rate_fn == "softplus":
+            return torch.nn.functional.softplus(self.m)
+        return torch.relu(self.m)
+
     def rhs(self, y: torch.Tensor) -> torch.Tensor:
         """dy/dt for states ``y`` of shape (B, N)."""
-        return torch.relu(self.m) * (self.joint(y) - y)
+        return self.rate() * (self.joint(y) - y)
 
     def forward(self, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # noqa: ARG002 - autonomous
         return self.rhs(y)
@@ -98,7 +111,7 @@ class PhoenixODE(nn.Module):
         Row i is the regulator, column j the target.
         """
         Ws, Wp, Cs, Cp = (self.weight(k) for k in ("W_s", "W_p", "C_s", "C_p"))
-        return (Ws.T @ Cs.T + Wp.T @ Cp.T) * torch.relu(self.m)[None, :]
+        return (Ws.T @ Cs.T + Wp.T @ Cp.T) * self.rate()[None, :]
 
     def n_prunable(self) -> int:
         return 4 * self.n_genes * self.hidden

@@ -18,7 +18,7 @@ def effect_matrix(model: PhoenixODE, *, block: int | None = None) -> sp.csr_matr
     """
     with torch.no_grad():
         Ws, Wp, Cs, Cp = (model.weight(k).double() for k in ("W_s", "W_p", "C_s", "C_p"))
-        rate = torch.relu(model.m).double()
+        rate = model.rate().double()
         CsT = (Cs * rate[:, None]).T  # (H, N), target-scaled
         CpT = (Cp * rate[:, None]).T
         n = model.n_genes

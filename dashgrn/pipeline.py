@@ -162,6 +162,7 @@ def build_pruner(cfg: InferConfig, aligned: AlignedPrior | None) -> Pruner:
     return Pruner(
         strategy=cfg.pruning, schedule=schedule, lambda_ppi=cfg.lambda_ppi, lambda_motif=cfg.lambda_motif,
         normalized=cfg.normalized_scores, abs_exp_wp=cfg.abs_wp_score, prior=pm,
+        prior_score=cfg.prior_score,
     )
 
 
@@ -224,12 +225,13 @@ def infer(
     )
 
     pruner = build_pruner(cfg, aligned)
-    model = PhoenixODE(expr.n_genes, cfg.hidden, generator=tgen, dtype=dtype)
+    model = PhoenixODE(expr.n_genes, cfg.hidden, generator=tgen, dtype=dtype, rate=cfg.rate)
     pruner.init_state(cfg.hidden, expr.n_genes, rng)
     model.to(device)
     tcfg = TrainConfig(
         epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size, lr_patience=cfg.lr_patience,
         early_stopping=cfg.early_stopping, original_lr_reset_bug=cfg.original_lr_reset_bug,
+        min_multiplier=cfg.min_multiplier,
     )
     solver = SolverConfig(method=cfg.solver, rtol=cfg.rtol, atol=cfg.atol, steps=cfg.solver_steps, adjoint=cfg.adjoint)
     trainer = Trainer(model, pairs, tcfg, pruner, solver, generator=tgen)

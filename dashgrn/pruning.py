@@ -111,6 +111,11 @@ class Pruner:
         Normalise the prior terms |X| and |Y| to sum 1 before mixing (SPEC 3.3 variant).
     abs_exp_wp
         Score W_p by |W_p| instead of exp(W_p) (SPEC 7.4).
+    prior_score
+        ``spec``: the DASH best-guess terms X and Y with the recursive state S (SPEC 3.3).
+        ``path``: prior path mass, normalised: an input weight W[k, i] scores by the
+        prior edges i -> j that unit k can carry, sum_j |P[i, j]| |C[j, k]| relu(m_j),
+        and an output weight C[j, k] by sum_i |W[k, i]| |P[i, j]|.
     """
 
     strategy: str = "dash"
@@ -119,6 +124,7 @@ class Pruner:
     lambda_motif: float = 0.01
     normalized: bool = False
     abs_exp_wp: bool = False
+    prior_score: str = "spec"
     prior: PriorMatrices | None = None
     state: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -134,6 +140,9 @@ class Pruner:
             if not 0.0 <= v <= 1.0:
                 msg = f"--{name.replace('_', '-')} must be in [0, 1], got {v}"
                 raise ConfigError(msg)
+        if self.prior_score not in ("spec", "path"):
+            msg = f"unknown prior score {self.prior_score!r}; choose spec or path"
+            raise ConfigError(msg)
         if self.uses_prior and self.prior is None:
             msg = f"pruning strategy {self.strategy!r} needs a prior network"
             raise ConfigError(msg, hint="give --prior, or use --pruning imp / none")
@@ -160,7 +169,7 @@ class Pruner:
         """
         with torch.no_grad():
             W = {k: model.weight(k).detach().double().cpu().numpy() for k in PRUNABLE}
-            rate = torch.relu(model.m).detach().double().cpu().numpy()
+            rate = model.rate().detach().double().cpu().numpy()
         mag = magnitude_scores(W, rate, abs_exp_wp=self.abs_exp_wp)
         if not self.uses_prior:
             return mag, {}
@@ -168,6 +177,8 @@ class Pruner:
         ratio: dict[str, float] = {}
         pm = self.prior
         assert pm is not None  # guaranteed by __post_init__
+        if self.prior_score == "path":
+            return self._path_scores(W, rate, mag, pm)
         for name in PRUNABLE:
             branch = name[-1]  # 's' or 'p'
             S = self.state[branch]
@@ -189,6 +200,21 @@ class Pruner:
                 self.state[branch] = omega
             out[name] = omega
         return out, ratio
+
+    def _path_scores(self, W: dict[str, np.ndarray], rate: np.ndarray, mag: dict[str, np.ndarray],
+                     pm: PriorMatrices) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        A = pm.abs_prior
+        out: dict[str, np.ndarray] = {}
+        for b in ("s", "p"):
+            Wa = np.abs(W[f"W_{b}"])  # (H, N)
+            Ca = np.abs(W[f"C_{b}"]) * rate[:, None]  # (N, H)
+            w_term = np.asarray(A @ Ca).T  # (H, N): [k, i] = sum_j |P[i, j]| |C[j, k]|
+            c_term = np.asarray((A.T @ Wa.T))  # (N, H): [j, k] = sum_i |P[i, j]| |W[k, i]|
+            for name, term, lam in ((f"W_{b}", w_term, self.lambda_ppi), (f"C_{b}", c_term, self.lambda_motif)):
+                tot = term.sum()
+                term = term / tot if tot > 0 else term
+                out[name] = lam * term + (1.0 - lam) * mag[name]
+        return {k: out[k] for k in PRUNABLE}, {}
 
     def prune(self, model: PhoenixODE, fraction: float) -> dict[str, object]:
         """Prune ``fraction`` of each layer's remaining weights; return a log record."""
@@ -256,7 +282,7 @@ def layer_density(model: PhoenixODE) -> dict[str, float]:
 def weight_sparsity(model: PhoenixODE) -> float:
     """SPEC 5.1: exact zeros over W_p, W_s, C_p*relu(m)_row, C_s*relu(m)_row, pooled."""
     with torch.no_grad():
-        rate = torch.relu(model.m)[:, None]
+        rate = model.rate()[:, None]
         mats = [model.weight("W_p"), model.weight("W_s"), model.weight("C_p") * rate, model.weight("C_s") * rate]
         zeros = sum(int((m == 0).sum()) for m in mats)
         size = sum(m.numel() for m in mats)

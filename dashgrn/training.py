@@ -33,6 +33,7 @@ class TrainConfig:
     min_lr: float = 4e-5
     early_stopping: int = 40
     original_lr_reset_bug: bool = False
+    min_multiplier: float = 0.0
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -201,6 +202,9 @@ class Trainer:
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
+            if cfg.min_multiplier > 0:
+                with torch.no_grad():
+                    model.m.clamp_(min=cfg.min_multiplier)
             loss_sum += loss.item() * b.numel()
             seen += b.numel()
         train_loss = loss_sum / max(seen, 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -9,6 +11,8 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+
+import dashgrn.export as export
 
 from dashgrn import InputError
 from dashgrn.export import read_edges, write_edges, write_graphml
@@ -73,11 +77,11 @@ def test_atomic_on_error(tmp_path: Path, edges: pd.DataFrame, monkeypatch: pytes
         write_edges(edges, tmp_path / "edges.tsv")
     monkeypatch.undo()
 
-    def explode_graphml(graph: nx.DiGraph, path: Path, **kwargs: object) -> None:
-        Path(path).write_text("<graphml", encoding="utf-8")
+    def explode_graphml(table: pd.DataFrame, step: int = 1) -> Iterator[str]:
+        yield "<graphml"
         raise _Boom
 
-    monkeypatch.setattr(nx, "write_graphml", explode_graphml)
+    monkeypatch.setattr(export, "_graphml_chunks", explode_graphml)
     with pytest.raises(_Boom):
         write_graphml(edges, tmp_path / "net.graphml")
     assert list(tmp_path.iterdir()) == []

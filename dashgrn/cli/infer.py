@@ -91,6 +91,8 @@ def register(app: typer.Typer) -> None:
         batch_size: Annotated[int, typer.Option("--batch-size", help="Pairs per optimisation step (one ODE solve).", rich_help_panel=H_MODEL)] = 32,
         early_stopping: Annotated[int, typer.Option("--early-stopping", help="Stop after this many epochs without improvement at the final sparsity (0: off).", rich_help_panel=H_MODEL)] = 40,
         dtype: Annotated[str, typer.Option("--dtype", help="float32 | float64.", rich_help_panel=H_MODEL)] = "float32",
+        rate: Annotated[str, typer.Option("--rate", help="Gene rate function: relu(m) (SPEC) | softplus(m) (cannot die).", rich_help_panel=H_MODEL)] = "relu",
+        min_multiplier: Annotated[float, typer.Option("--min-multiplier", help="Clamp the gene multipliers m to at least this after each step (0: off).", rich_help_panel=H_MODEL)] = 0.0,
         solver: Annotated[str, typer.Option("--solver", help="dopri5 (adaptive) | rk4 | euler | bosh3 | dopri8.", rich_help_panel=H_MODEL)] = "dopri5",
         rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = 1e-4,
         atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = 1e-6,
@@ -104,6 +106,10 @@ def register(app: typer.Typer) -> None:
         lambda_ppi: Annotated[float, typer.Option("--lambda-ppi", help="DASH prior weight for the input layers.", rich_help_panel=H_PRUNE)] = 0.05,
         lambda_motif: Annotated[float, typer.Option("--lambda-motif", help="DASH prior weight for the output layers.", rich_help_panel=H_PRUNE)] = 0.01,
         normalized_scores: Annotated[bool, typer.Option("--normalized-scores", help="Normalise DASH prior terms before mixing.", rich_help_panel=H_PRUNE)] = False,
+        prior_score: Annotated[str, typer.Option("--prior-score", help="spec (DASH's X/Y terms) | path (prior path mass).", rich_help_panel=H_PRUNE)] = "spec",
+        abs_wp_score: Annotated[bool, typer.Option("--abs-wp-score", help="Score W_p by |W_p| instead of exp(W_p).", rich_help_panel=H_PRUNE)] = False,
+        original_lr_reset_bug: Annotated[bool, typer.Option("--original-lr-reset-bug", help="Reproduce the original's LR reset (5x on C_p, not m).", rich_help_panel=H_PRUNE)] = False,
+        lr_patience: Annotated[int, typer.Option("--lr-patience", help="ReduceLROnPlateau patience (epochs).", rich_help_panel=H_MODEL)] = 3,
         top_k: Annotated[Optional[int], typer.Option("--top-k", help="Export only the k strongest edges.", rich_help_panel=H_OUT)] = None,
         min_weight: Annotated[float, typer.Option("--min-weight", help="Export only edges with |E| >= this.", rich_help_panel=H_OUT)] = 0.0,
         seed: Annotated[int, typer.Option("--seed", help="Seed for every random draw.", rich_help_panel=H_OUT)] = 0,
@@ -169,6 +175,9 @@ def register(app: typer.Typer) -> None:
         from ..outputs import write_run
         from ..pipeline import infer as run_infer
 
+        import logging
+
+        log = logging.getLogger("dashgrn.infer")
         flag = _StopFlag()
         old = {s: signal.signal(s, flag) for s in (signal.SIGINT, signal.SIGTERM)}
         callback, progress = _progress_callback(cfg.epochs)
@@ -184,9 +193,12 @@ def register(app: typer.Typer) -> None:
                 if progress is not None:
                     progress.stop()
             command = shlex.join(["dashgrn", *sys.argv[1:]]) if sys.argv else "dashgrn infer"
+            log.info("training done in %.1f s; writing %s", time.perf_counter() - t0, out)
             with staged_output_dir(out, overwrite=overwrite) as stage:
                 write_run(stage, result, inputs=inputs, command=command)
+                t1 = time.perf_counter()
                 _write_report(stage, truth)
+                log.debug("report: %.1f s", time.perf_counter() - t1)
         finally:
             for s, h in old.items():
                 signal.signal(s, h)
