@@ -48,9 +48,9 @@ def _root(
 
 
 def _register() -> None:
-    from . import evaluate, export, infer, simulate
+    from . import evaluate, export, infer, report, simulate
 
-    for mod in (infer, evaluate, simulate, export):
+    for mod in (infer, evaluate, simulate, export, report):
         mod.register(app)
 
 

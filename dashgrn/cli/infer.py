@@ -165,9 +165,10 @@ def register(app: typer.Typer) -> None:
         if genes is not None:
             inputs["genes"] = file_record(genes)
         if truth is not None:
-            if not truth.is_file():
-                msg = f"{truth}: truth file not found"
-                raise InputError(msg)
+            from ..io.networks import read_truth
+
+            read_truth(truth)  # fail now, not after training
+            truth = truth.resolve()
             inputs["truth"] = file_record(truth)
         if resume_state is not None:
             _check_same_inputs(out, inputs)
