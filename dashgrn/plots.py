@@ -72,17 +72,7 @@ def plot_pr_curves(
     pathlib.Path
         ``path``.
     """
-    fig, ax = _figure(title, "recall", "precision")
-    for method, df in curves.groupby("method", sort=False):
-        ref = method == _REFERENCE
-        ax.plot(
-            df["recall"].to_numpy(), df["precision"].to_numpy(),
-            linestyle="--" if ref else "-", color="grey" if ref else None,
-            linewidth=1.0 if ref else 1.6,
-            label=_label(str(method), (summary or {}).get(str(method)), "AP"),
-        )
-    ax.legend(loc="lower left", fontsize="small", frameon=False)
-    return _save(fig, path)
+    return _plot_curves(curves, path, ("recall", "precision"), title, summary, "AP", "lower left")
 
 
 def plot_roc_curves(
@@ -111,14 +101,33 @@ def plot_roc_curves(
     pathlib.Path
         ``path``.
     """
-    fig, ax = _figure(title, "false positive rate", "true positive rate")
+    return _plot_curves(
+        curves, path, ("fpr", "tpr"), title, summary, "AUROC", "lower right",
+        labels=("false positive rate", "true positive rate"),
+    )
+
+
+def _plot_curves(
+    curves: pd.DataFrame,
+    path: str | os.PathLike[str],
+    columns: tuple[str, str],
+    title: str,
+    summary: dict[str, float] | None,
+    stat: str,
+    legend_loc: str,
+    *,
+    labels: tuple[str, str] | None = None,
+) -> Path:
+    """One line per method of ``curves[columns]``; the reference method dashed and grey."""
+    x, y = columns
+    fig, ax = _figure(title, *(labels or columns))
     for method, df in curves.groupby("method", sort=False):
         ref = method == _REFERENCE
         ax.plot(
-            df["fpr"].to_numpy(), df["tpr"].to_numpy(),
+            df[x].to_numpy(), df[y].to_numpy(),
             linestyle="--" if ref else "-", color="grey" if ref else None,
             linewidth=1.0 if ref else 1.6,
-            label=_label(str(method), (summary or {}).get(str(method)), "AUROC"),
+            label=_label(str(method), (summary or {}).get(str(method)), stat),
         )
-    ax.legend(loc="lower right", fontsize="small", frameon=False)
+    ax.legend(loc=legend_loc, fontsize="small", frameon=False)
     return _save(fig, path)

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import InputError
+from ._text import check_file
 from .._log import get_logger
 
 log = get_logger(__name__)
@@ -161,12 +162,7 @@ def _find(names: list[str], wanted: tuple[str, ...]) -> int | None:
 
 
 def _check_file(path: Path, what: str) -> None:
-    if not path.exists():
-        msg = f"{path}: {what} file not found"
-        raise InputError(msg, hint="check the path")
-    if path.is_dir():
-        msg = f"{path}: is a folder, expected a {what} file"
-        raise InputError(msg, hint="give the path of the file inside it")
+    check_file(path, what=f"{what} file")
     if not os.access(path, os.R_OK):
         msg = f"{path}: {what} file cannot be read (permission denied)"
         raise InputError(msg, hint="check the file permissions")
