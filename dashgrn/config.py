@@ -15,6 +15,11 @@ from typing import Any
 from ._errors import ConfigError
 
 
+#: (lambda_ppi, lambda_motif) when not given: DASH's simulation values for the SPEC
+#: scores, and a prior-dominated mix for the prior-path scores (benchmarks/ACCURACY).
+LAMBDA_DEFAULTS = {"spec": (0.05, 0.01), "path": (0.9, 0.9)}
+
+
 @dataclass(frozen=True)
 class InferConfig:
     """Every setting of an inference run (see ``dashgrn infer --help``)."""
@@ -31,7 +36,7 @@ class InferConfig:
     # model
     hidden: int = 40
     dtype: str = "float32"
-    rate: str = "relu"
+    rate: str = "softplus"
     # training
     epochs: int = 200
     lr: float = 1e-3
@@ -52,10 +57,10 @@ class InferConfig:
     prune_first: float = 0.70
     prune_step: float = 0.10
     prune_every: int = 10
-    lambda_ppi: float = 0.05
-    lambda_motif: float = 0.01
+    lambda_ppi: float | None = None  # resolved from prior_score (LAMBDA_DEFAULTS)
+    lambda_motif: float | None = None
     normalized_scores: bool = False
-    prior_score: str = "spec"
+    prior_score: str = "path"
     abs_wp_score: bool = False
     # export
     top_k: int | None = None
@@ -66,6 +71,14 @@ class InferConfig:
     threads: int | None = None
 
     def __post_init__(self) -> None:
+        if self.prior_score not in LAMBDA_DEFAULTS:
+            msg = f"--prior-score must be one of {', '.join(LAMBDA_DEFAULTS)}, got {self.prior_score!r}"
+            raise ConfigError(msg)
+        lam_ppi, lam_motif = LAMBDA_DEFAULTS[self.prior_score]
+        if self.lambda_ppi is None:
+            object.__setattr__(self, "lambda_ppi", lam_ppi)
+        if self.lambda_motif is None:
+            object.__setattr__(self, "lambda_motif", lam_motif)
         choices = {"scale": ("auto", "none", "minmax"), "dtype": ("float32", "float64"), "rate": ("relu", "softplus")}
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:

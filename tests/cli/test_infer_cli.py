@@ -279,3 +279,22 @@ def test_resume_refuses_changed_inputs(tiny: tuple[Path, Path], tmp_path: Path) 
     assert _run(["infer", str(expr), "--prior", str(prior), "--out", str(out), *FAST]).exit_code == 0
     r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(out), "--resume"])
     assert r.exit_code == 3 and "no resume state" in r.output
+
+
+def test_unexpected_error_prints_one_line_and_logs_the_traceback(tiny: tuple[Path, Path], tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import dashgrn.pipeline as pipeline
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(pipeline, "make_pairs", broken)
+    expr, prior = tiny
+    log = tmp_path / "dashgrn.log"
+    r = _run(["--log-file", str(log), "infer", str(expr), "--prior", str(prior), "--out", str(tmp_path / "o"), *FAST])
+    assert r.exit_code == 1
+    lines = [ln for ln in r.output.splitlines() if "internal error" in ln]
+    assert len(lines) == 1 and "simulated bug" in lines[0] and str(log) in lines[0]
+    assert "Traceback" not in r.output
+    assert "Traceback" in log.read_text() and "RuntimeError: simulated bug" in log.read_text()
+    assert not (tmp_path / "o").exists()
