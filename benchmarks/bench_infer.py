@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -26,20 +25,14 @@ DATA = ROOT.parent / "shared" / "data"
 RUNS = ROOT / "benchmarks" / "runs"
 RESULTS = ROOT / "benchmarks" / "results"
 DASHGRN = [sys.executable, "-m", "dashgrn"]
-
-
-def run(cmd: list[str]) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak RSS in MiB of that child)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr)
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the max over all waited-for children: only meaningful when it grew
-    return wall, max(peak, before) / 1024
+#: method name -> infer options. "dash-spec" is DASH exactly as SPEC 3 (relu rates, X/Y scores).
+METHODS = {
+    "dash": ["--pruning", "dash"],
+    "dash-spec": ["--pruning", "dash", "--prior-score", "spec", "--rate", "relu"],
+    "prior": ["--pruning", "prior"],
+    "imp": ["--pruning", "imp"],
+    "none": ["--pruning", "none"],
+}
 
 
 def measure_peak(cmd: list[str]) -> tuple[float, float]:
@@ -70,7 +63,7 @@ def bench(name: str, expr: Path, prior: Path | None, truth: Path, methods: list[
     for method in methods:
         for seed in seeds:
             run_dir = RUNS / f"{name}_{method}_s{seed}"
-            cmd = [*DASHGRN, "-q", "infer", str(expr), "--out", str(run_dir), "--overwrite", "--pruning", method,
+            cmd = [*DASHGRN, "-q", "infer", str(expr), "--out", str(run_dir), "--overwrite", *METHODS[method],
                    "--seed", str(seed), *extra]
             if prior is not None:
                 cmd += ["--prior", str(prior)]
@@ -110,7 +103,7 @@ def summarise(records: list[dict]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--methods", default="dash,imp,none")
+    ap.add_argument("--methods", default="dash,dash-spec,imp,none", help=f"comma-separated: {', '.join(METHODS)}")
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--noise", default="0.05", help="SIM350 prior noise level")
     ap.add_argument("--large", action="store_true", help="also a 2,000-gene simulated data set (dash, seed 0)")

@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Infer a gene regulatory network: train a PHOENIX neural ODE and prune it with DASH."""
         from .._atomic import check_output_dir, staged_output_dir
-        from .._errors import ConfigError, InputError, Interrupted
+        from .._errors import ConfigError, Interrupted
         from ..config import InferConfig, load_config
         from ..io import check_trajectories, read_expression, read_prior
         from ..provenance import file_record
