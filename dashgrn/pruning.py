@@ -113,9 +113,10 @@ class Pruner:
         Score W_p by |W_p| instead of exp(W_p) (SPEC 7.4).
     prior_score
         ``spec``: the DASH best-guess terms X and Y with the recursive state S (SPEC 3.3).
-        ``path``: prior path mass, normalised: an input weight W[k, i] scores by the
-        prior edges i -> j that unit k can carry, sum_j |P[i, j]| |C[j, k]| relu(m_j),
-        and an output weight C[j, k] by sum_i |W[k, i]| |P[i, j]|.
+        ``path``: prior path mass: an input weight W[k, i] scores by the prior edges
+        i -> j that unit k can carry, sum_j |P[i, j]| |C[j, k]| rate_j, relative to the
+        best unit of regulator i; an output weight C[j, k] by sum_i |W[k, i]| |P[i, j]|,
+        relative to the best unit of target j.
     """
 
     strategy: str = "dash"
@@ -210,6 +211,10 @@ class Pruner:
             Ca = np.abs(W[f"C_{b}"]) * rate[:, None]  # (N, H)
             w_term = np.asarray(A @ Ca).T  # (H, N): [k, i] = sum_j |P[i, j]| |C[j, k]|
             c_term = np.asarray((A.T @ Wa.T))  # (N, H): [j, k] = sum_i |P[i, j]| |W[k, i]|
+            # per gene: a regulator's (column's) and a target's (row's) best units score 1,
+            # so that genes with few or weak prior edges keep their strongest paths
+            w_term = w_term / np.maximum(w_term.max(axis=0, keepdims=True), 1e-300)
+            c_term = c_term / np.maximum(c_term.max(axis=1, keepdims=True), 1e-300)
             for name, term, lam in ((f"W_{b}", w_term, self.lambda_ppi), (f"C_{b}", c_term, self.lambda_motif)):
                 tot = term.sum()
                 term = term / tot if tot > 0 else term

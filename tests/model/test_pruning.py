@@ -187,3 +187,38 @@ def test_weight_sparsity_counts_inactive_multiplier_rows() -> None:
 def test_dash_needs_a_prior() -> None:
     with pytest.raises(ConfigError, match="needs a prior"):
         Pruner(strategy="dash", prior=None)
+
+
+def test_path_scores_match_direct_numpy() -> None:
+    """--prior-score path: W[k, i] ~ sum_j |P_ij| |C_jk| rate_j over regulator i's best unit,
+    C[j, k] ~ sum_i |W_ki| |P_ij| over target j's best unit, each normalised and mixed."""
+    m, P = _model_and_prior()
+    lam = 0.7
+    pr = Pruner(strategy="dash", lambda_ppi=lam, lambda_motif=lam, prior_score="path",
+                prior=PriorMatrices(abs_prior=abs(P).tocsr()))
+    got, _ = pr.scores(m)
+    A = np.abs(P.toarray())
+    rate = np.maximum(m.m.detach().numpy(), 0)
+    W = {k: m.weight(k).detach().numpy() for k in PRUNABLE}
+    mag = magnitude_scores(W, rate)
+    n, h = m.n_genes, m.hidden
+    for b in ("s", "p"):
+        Wa, Ca = np.abs(W[f"W_{b}"]), np.abs(W[f"C_{b}"])
+        wt = np.zeros((h, n))
+        ct = np.zeros((n, h))
+        for k in range(h):
+            for i in range(n):
+                wt[k, i] = sum(A[i, j] * Ca[j, k] * rate[j] for j in range(n))
+            for j in range(n):
+                ct[j, k] = sum(Wa[k, i] * A[i, j] for i in range(n))
+        for i in range(n):
+            if wt[:, i].max() > 0:
+                wt[:, i] /= wt[:, i].max()
+        for j in range(n):
+            if ct[j].max() > 0:
+                ct[j] /= ct[j].max()
+        np.testing.assert_allclose(got[f"W_{b}"], lam * wt / wt.sum() + (1 - lam) * mag[f"W_{b}"], rtol=1e-10)
+        np.testing.assert_allclose(got[f"C_{b}"], lam * ct / ct.sum() + (1 - lam) * mag[f"C_{b}"], rtol=1e-10)
+    # every regulator with a prior target keeps a top-scored unit in both input layers
+    regs = np.flatnonzero(A.sum(axis=1) > 0)
+    assert np.all(got["W_s"][:, regs].max(axis=0) > 0)
