@@ -11,9 +11,12 @@ import numpy as np
 import torch
 
 from ._errors import ConfigError, TrainingError
+from ._log import get_logger
 from .model import PhoenixODE
 from .pruning import Pruner, layer_density, weight_sparsity
 from .solvers import SolverConfig, solve_pairs
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,13 @@ class Trainer:
             rec = self.pruner.prune(model, frac)
             rec["epoch"] = epoch
             self.prune_log.append(rec)
+            dens = rec["density"]
+            ratio = rec.get("mass_ratio") or {}
+            log.info(
+                "epoch %d: pruned %.0f%% of the remaining weights; kept W_p %.2f%%, W_s %.2f%%, C_s %.2f%%, "
+                "C_p %.2f%%%s", epoch, 100 * frac, *(100 * dens[k] for k in ("W_p", "W_s", "C_s", "C_p")),
+                "; prior/magnitude mass " + ", ".join(f"{k} {v:.3g}" for k, v in ratio.items()) if ratio else "",
+            )
             _reset_lr(self.opt, cfg)
             self.sched = _scheduler(self.opt, cfg)
         model.train()
