@@ -107,7 +107,7 @@ _STAGING = re.compile(r"^\.(?P<name>.+)\.[^.]+\.partial$")
 
 
 def run_name(path: Path) -> str:
-    """The run folder's name; for the staging folder of ``infer`` (``.NAME.XXXX.partial``),
+    """The run folder's name; for the staging folder of ``infer`` (``.NAME.<random>.partial``),
     the name it will have once renamed into place."""
     name = path.resolve().name if path.name in ("", ".", "..") else path.name
     m = _STAGING.match(name)
