@@ -168,6 +168,18 @@ def register(app: typer.Typer) -> None:
             Optional[list[Path]],
             typer.Option("--compare", "-c", metavar="<path>", help="Another prediction to score side by side (repeatable)."),
         ] = None,
+        controls: Annotated[
+            Optional[Path],
+            typer.Option(
+                "--controls",
+                help="Expression file: adds the control rows spearman and linear-ode (and prior+spearman, "
+                "prior+linear-ode with --prior), computed from these data.",
+            ),
+        ] = None,
+        time_key: Annotated[str, typer.Option("--time-key", help="Time column / obs key of --controls.")] = "time",
+        trajectory_key: Annotated[
+            str, typer.Option("--trajectory-key", help="Trajectory column / obs key of --controls.")
+        ] = "trajectory",
         out: Annotated[
             Optional[Path],
             typer.Option(
@@ -245,6 +257,14 @@ def register(app: typer.Typer) -> None:
             from ..io import read_prior
 
             prior_net = read_prior(prior)
+        if controls is not None:
+            from ..controls import control_predictions
+            from ..io import check_trajectories, read_expression
+
+            expr = read_expression(controls, time_key=time_key, trajectory_key=trajectory_key)
+            check_trajectories(expr)
+            for name, table in control_predictions(expr, prior_net).items():
+                predictions.setdefault(name, table)
         ev = score_networks(
             predictions, gold, prior=prior_net, universe=kind, genes=gene_list, rank_by=rank_by.value,
             top_k=top_k, bootstrap=bootstrap, seed=seed, n_permutations=permutations,
