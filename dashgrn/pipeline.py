@@ -94,38 +94,13 @@ def seed_everything(seed: int) -> tuple[torch.Generator, np.random.Generator]:
 def _as_expression(data: Any, cfg: InferConfig) -> ExpressionData:
     if isinstance(data, ExpressionData):
         return data
-    try:
-        import anndata
-    except ImportError:  # pragma: no cover
-        anndata = None
-    if anndata is not None and isinstance(data, anndata.AnnData):
-        for key in (cfg.time_key,):
-            if key not in data.obs:
-                msg = f"AnnData: obs key {key!r} not found (obs has: {', '.join(map(str, data.obs.columns))})"
-                raise InputError(msg)
-        X = data.layers[cfg.layer] if cfg.layer else data.X
-        traj = (
-            data.obs[cfg.trajectory_key].astype(str).to_numpy()
-            if cfg.trajectory_key in data.obs else np.full(data.n_obs, "1", dtype=object)
-        )
-        return ExpressionData(
-            X=X, genes=[str(g) for g in data.var_names], samples=[str(s) for s in data.obs_names],
-            time=data.obs[cfg.time_key].to_numpy(dtype=np.float64), trajectory=traj, source="AnnData", obs=data.obs,
-        )
+    from .io.expression import expression_from_anndata, expression_from_frame
+
+    opts = {"time_key": cfg.time_key, "trajectory_key": cfg.trajectory_key, "drop_nan": cfg.drop_nan}
     if isinstance(data, pd.DataFrame):
-        if cfg.time_key not in data.columns:
-            msg = f"DataFrame: no {cfg.time_key!r} column"
-            raise InputError(msg)
-        traj = (
-            data[cfg.trajectory_key].astype(str).to_numpy()
-            if cfg.trajectory_key in data.columns else np.full(len(data), "1", dtype=object)
-        )
-        genes = [c for c in data.columns if c not in (cfg.time_key, cfg.trajectory_key)]
-        return ExpressionData(
-            X=data[genes].to_numpy(dtype=np.float64), genes=[str(g) for g in genes],
-            samples=[str(i) for i in data.index], time=data[cfg.time_key].to_numpy(dtype=np.float64),
-            trajectory=traj, source="DataFrame",
-        )
+        return expression_from_frame(data, **opts)
+    if type(data).__name__ == "AnnData":
+        return expression_from_anndata(data, layer=cfg.layer, **opts)
     msg = f"expression must be ExpressionData, AnnData or a DataFrame, not {type(data).__name__}"
     raise ConfigError(msg)
 
@@ -134,13 +109,9 @@ def _as_prior(prior: Any) -> PriorNetwork | None:
     if prior is None or isinstance(prior, PriorNetwork):
         return prior
     if isinstance(prior, pd.DataFrame):
-        df = prior.copy()
-        if "sign" not in df:
-            df["sign"] = 0
-        if "weight" not in df:
-            df["weight"] = 1.0
-        df["sign"] = np.sign(df["sign"]).astype(np.int8)
-        return PriorNetwork(edges=df[["regulator", "target", "sign", "weight"]], source="DataFrame")
+        from .io.prior import prior_from_frame
+
+        return prior_from_frame(prior)
     msg = f"prior must be a PriorNetwork or a DataFrame, not {type(prior).__name__}"
     raise ConfigError(msg)
 

@@ -10,7 +10,15 @@
 from __future__ import annotations
 
 from ._text import read_gene_list
-from .expression import check_trajectories, read_expression
-from .prior import read_prior
+from .expression import check_trajectories, expression_from_anndata, expression_from_frame, read_expression
+from .prior import prior_from_frame, read_prior
 
-__all__ = ["check_trajectories", "read_expression", "read_gene_list", "read_prior"]
+__all__ = [
+    "check_trajectories",
+    "expression_from_anndata",
+    "expression_from_frame",
+    "prior_from_frame",
+    "read_expression",
+    "read_gene_list",
+    "read_prior",
+]

@@ -155,6 +155,43 @@ def check_trajectories(expr: ExpressionData) -> None:
 # ---------------------------------------------------------------- detection
 
 
+def expression_from_anndata(
+    adata: object,
+    *,
+    layer: str | None = None,
+    time_key: str = "time",
+    trajectory_key: str = "trajectory",
+    drop_nan: bool = False,
+    require_time: bool = True,
+    source: str = "AnnData",
+) -> ExpressionData:
+    """An in-memory AnnData -> :class:`~dashgrn.tables.ExpressionData`, with the checks of
+    :func:`read_expression` (``source`` names it in messages)."""
+    raw = _raw_from_anndata(
+        source, adata, layer=layer, time_key=time_key, trajectory_key=trajectory_key, require_time=require_time
+    )
+    return _finish(source, raw, drop_nan=drop_nan)
+
+
+def expression_from_frame(
+    frame: pd.DataFrame,
+    *,
+    time_key: str = "time",
+    trajectory_key: str = "trajectory",
+    drop_nan: bool = False,
+    require_time: bool = True,
+    source: str = "DataFrame",
+) -> ExpressionData:
+    """A samples x genes DataFrame (with time / trajectory columns; the index holds the
+    sample ids) -> :class:`~dashgrn.tables.ExpressionData`, checked like a table file."""
+    header = ["sample", *(str(c) for c in frame.columns)]
+    body = np.column_stack([frame.index.astype(str).to_numpy(dtype=object), frame.to_numpy(dtype=object)])
+    raw = _raw_from_rows(
+        source, header, body, time_key=time_key, trajectory_key=trajectory_key, require_time=require_time
+    )
+    return _finish(source, raw, drop_nan=drop_nan)
+
+
 def _looks_like_h5ad(p: Path) -> bool:
     """An ``.h5ad`` suffix, or the HDF5 signature at the start of the file."""
     if p.suffix.lower() == ".h5ad":
@@ -209,8 +246,16 @@ def _read_table(p: Path, text: str, *, time_key: str, trajectory_key: str, requi
     frame = read_raw_table(p, text, sep)
     if frame.shape[1] < 2:
         raise _only_one_column(p, sep)
-    header = list(frame.iloc[0])
-    body = frame.iloc[1:].to_numpy(dtype=object)
+    return _raw_from_rows(
+        p, list(frame.iloc[0]), frame.iloc[1:].to_numpy(dtype=object),
+        time_key=time_key, trajectory_key=trajectory_key, require_time=require_time,
+    )
+
+
+def _raw_from_rows(
+    p: Path | str, header: list[str], body: np.ndarray, *, time_key: str, trajectory_key: str, require_time: bool
+) -> _Raw:
+    """A samples x columns block (``header`` names the columns of ``body``) -> :class:`_Raw`."""
     if len(body) == 0:
         msg = f"{p}: the table has a header but no samples"
         raise InputError(msg, hint="samples are rows and genes are columns (or use --transpose)")
@@ -301,6 +346,15 @@ def _read_h5ad(p: Path, *, layer: str | None, time_key: str, trajectory_key: str
     except (OSError, KeyError, TypeError, ValueError, AttributeError) as exc:
         msg = f"{p}: not a valid .h5ad file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
         raise InputError(msg, hint="write it with anndata (adata.write_h5ad), or give a CSV/TSV table") from None
+    return _raw_from_anndata(
+        p, adata, layer=layer, time_key=time_key, trajectory_key=trajectory_key, require_time=require_time
+    )
+
+
+def _raw_from_anndata(
+    p: Path | str, adata: object, *, layer: str | None, time_key: str, trajectory_key: str, require_time: bool
+) -> _Raw:
+    """An in-memory AnnData -> :class:`_Raw` (``p`` names it in messages)."""
     if layer is not None:
         if layer not in adata.layers:
             have = examples(list(adata.layers.keys()), 10) or "none"

@@ -131,6 +131,19 @@ def read_prior(
 # ---------------------------------------------------------------- layout detection
 
 
+def prior_from_frame(edges: pd.DataFrame, *, source: str = "DataFrame") -> PriorNetwork:
+    """A table with ``regulator, target`` and optional ``sign`` / ``weight`` columns ->
+    :class:`~dashgrn.tables.PriorNetwork`, with the sign vocabulary and checks of :func:`read_prior`."""
+    header = [str(c) for c in edges.columns]
+    for required in ("regulator", "target"):
+        if required not in header:
+            msg = f"{source}: no {required!r} column (columns: {', '.join(header)})"
+            raise InputError(msg, hint="name the columns regulator, target[, sign][, weight]")
+    cols = {k: header.index(k) for k in ("regulator", "target", "sign", "weight") if k in header}
+    body = edges.astype(str).to_numpy(dtype=object).tolist()
+    return PriorNetwork(edges=_finish(source, _from_edge_rows(source, header, body, cols, explode=False)), source=source)
+
+
 def _parse(
     p: Path,
     rows: list[list[str]],

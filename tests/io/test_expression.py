@@ -264,3 +264,29 @@ def test_check_trajectories(tmp_path: Path) -> None:
 def test_float_trajectory_labels_normalised(tmp_path: Path) -> None:
     e = read_expression(_write(tmp_path / "a.csv", "trajectory,time,G1,G2\n1.0,0,1,2\n1.0,1,3,4\n"))
     assert list(e.trajectory) == ["1", "1"]
+
+
+def test_in_memory_anndata_and_frame_match_the_files(shared_data: Path) -> None:
+    import anndata as ad
+
+    from dashgrn.io import expression_from_anndata, expression_from_frame
+
+    ref = read_expression(shared_data / "sim350_test.h5ad")
+    a = expression_from_anndata(ad.read_h5ad(shared_data / "sim350_test.h5ad"))
+    df = pd.read_csv(shared_data / "sim350_test_long.csv", float_precision="round_trip")
+    f = expression_from_frame(df)
+    for e in (a, f):
+        np.testing.assert_array_equal(e.dense(), ref.dense())
+        assert e.genes == ref.genes
+        np.testing.assert_array_equal(e.time, ref.time)
+        np.testing.assert_array_equal(e.trajectory, ref.trajectory)
+
+
+def test_in_memory_frame_gets_the_file_checks() -> None:
+    from dashgrn.io import expression_from_frame
+
+    df = pd.DataFrame({"time": [0.0, 1.0], "A": [0.1, np.nan], "B": [0.2, 0.3]})
+    with pytest.raises(InputError, match="DataFrame: missing \\(NaN\\) value"):
+        expression_from_frame(df)
+    with pytest.raises(InputError, match="DataFrame: .*time"):
+        expression_from_frame(df.drop(columns="time"))

@@ -222,3 +222,15 @@ def test_align_self_loops_only(tmp_path: Path) -> None:
     prior = read_prior(_write(tmp_path, "p.tsv", "regulator\ttarget\nG1\tG1\nG2\tG2\nG1\tX\n"))
     with pytest.raises(InputError, match="self-loop"):
         prior.align(["G1", "G2"])
+
+
+def test_prior_from_frame_reads_sign_words_and_weights() -> None:
+    from dashgrn.io import prior_from_frame
+
+    df = pd.DataFrame({"regulator": ["A", "B", "A"], "target": ["B", "C", "B"],
+                       "sign": ["activation", "-", "+"], "weight": [0.5, 2.0, 9.0]})
+    p = prior_from_frame(df)
+    assert p.edges.to_dict("list") == {"regulator": ["A", "B"], "target": ["B", "C"], "sign": [1, -1],
+                                       "weight": [0.5, 2.0]}  # duplicate pair: the first is kept
+    with pytest.raises(InputError, match="no 'target' column"):
+        prior_from_frame(df.rename(columns={"target": "tgt"}))
