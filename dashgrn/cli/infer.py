@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shlex
 import signal
 import sys
@@ -12,6 +13,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from ._common import handle_errors, is_quiet, stderr, stdout
+
+log = logging.getLogger("dashgrn.infer")
 
 H_DATA = "Input"
 H_MODEL = "Model and training"
@@ -34,9 +37,6 @@ class _StopFlag:
 
 def _progress_callback(epochs: int):  # noqa: ANN202
     """A rich progress bar on a terminal, plain log lines otherwise."""
-    import logging
-
-    log = logging.getLogger("dashgrn.infer")
     if is_quiet():
         return None, None
     if stderr.is_terminal:
@@ -157,10 +157,8 @@ def register(app: typer.Typer) -> None:
         )
         check_trajectories(expr)
         pri = read_prior(prior) if prior is not None else None
-        if pri is not None:
-            pri.align(expr.genes, case_insensitive=cfg.case_insensitive)  # fail fast on no overlap
         inputs = {"expression": file_record(expression, samples=expr.n_samples, genes=expr.n_genes)}
-        if prior is not None and pri is not None:
+        if pri is not None:
             inputs["prior"] = file_record(prior, edges=pri.n_edges)
         if genes is not None:
             inputs["genes"] = file_record(genes)
@@ -175,10 +173,8 @@ def register(app: typer.Typer) -> None:
 
         from ..outputs import write_run
         from ..pipeline import infer as run_infer
+        from ..report import write_report
 
-        import logging
-
-        log = logging.getLogger("dashgrn.infer")
         flag = _StopFlag()
         old = {s: signal.signal(s, flag) for s in (signal.SIGINT, signal.SIGTERM)}
         callback, progress = _progress_callback(cfg.epochs)
@@ -198,7 +194,7 @@ def register(app: typer.Typer) -> None:
             with staged_output_dir(out, overwrite=overwrite) as stage:
                 write_run(stage, result, inputs=inputs, command=command)
                 t1 = time.perf_counter()
-                _write_report(stage, truth)
+                write_report(stage, truth=truth)
                 log.debug("report: %.1f s", time.perf_counter() - t1)
         finally:
             for s, h in old.items():
@@ -233,11 +229,3 @@ def _check_same_inputs(out: Path, inputs: dict[str, Any]) -> None:
             msg = f"--resume: the {key} file differs from the one the interrupted run used ({rec['path']})"
             raise ConfigError(msg, hint="resume with the same input files, or start a new run")
 
-
-def _write_report(stage: Path, truth: Path | None) -> None:
-    """The run report, when the report module is available."""
-    try:
-        from ..report import write_report
-    except ImportError:
-        return
-    write_report(stage, truth=truth)
