@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import ConfigError, InputError
+from ._json import jsonable
 from ._log import get_logger
 from .io.networks import Truth, as_truth, normalize_prediction
 
@@ -894,16 +895,8 @@ class Evaluation:
         """JSON-ready: settings, the universe and one metrics object per method (NaN -> None)."""
         methods = []
         for rec in self.table.to_dict(orient="records"):
-            methods.append({k: _json_value(v) for k, v in rec.items()})
+            methods.append(jsonable(rec))
         return {"universe": self.universe.to_dict(), "settings": dict(self.settings), "methods": methods}
-
-
-def _json_value(v: Any) -> Any:
-    if isinstance(v, (np.integer,)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        return None if not np.isfinite(v) else float(v)
-    return v
 
 
 def score_networks(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
-import math
 import time
 from pathlib import Path
 from typing import Any
@@ -13,41 +11,19 @@ import numpy as np
 import pandas as pd
 
 from ._atomic import atomic_path, write_text_atomic
+from ._json import dumps
 from .checkpoint import save_checkpoint, save_resume
 from .export import write_edges, write_graphml
-from .pipeline import InferResult
 from ._log import get_logger
+from .pipeline import InferResult
 from .provenance import versions
 from .tables import rank_edges
-
 
 log = get_logger(__name__)
 
 
-def _json_default(o: Any) -> Any:
-    if isinstance(o, (np.integer,)):
-        return int(o)
-    if isinstance(o, (np.floating,)):
-        return None if not math.isfinite(float(o)) else float(o)
-    if isinstance(o, Path):
-        return str(o)
-    msg = f"not JSON serialisable: {type(o).__name__}"
-    raise TypeError(msg)
-
-
-def _clean(o: Any) -> Any:
-    """Replace NaN/inf floats by None so the JSON is standard."""
-    if isinstance(o, float) and not math.isfinite(o):
-        return None
-    if isinstance(o, dict):
-        return {k: _clean(v) for k, v in o.items()}
-    if isinstance(o, (list, tuple)):
-        return [_clean(v) for v in o]
-    return o
-
-
 def dump_json(path: Path, data: Any) -> None:
-    write_text_atomic(path, json.dumps(_clean(data), indent=2, default=_json_default) + "\n")
+    write_text_atomic(path, dumps(data))
 
 
 def write_ranking(path: Path, result: InferResult, *, block: int | None = None) -> None:
