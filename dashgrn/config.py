@@ -44,7 +44,6 @@ class InferConfig:
     early_stopping: int = 40
     lr_patience: int = 3
     original_lr_reset_bug: bool = False
-    min_multiplier: float = 0.0
     # solver
     solver: str = "dopri5"
     rtol: float = 1e-4

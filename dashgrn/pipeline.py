@@ -202,7 +202,6 @@ def infer(
     tcfg = TrainConfig(
         epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size, lr_patience=cfg.lr_patience,
         early_stopping=cfg.early_stopping, original_lr_reset_bug=cfg.original_lr_reset_bug,
-        min_multiplier=cfg.min_multiplier,
     )
     solver = SolverConfig(method=cfg.solver, rtol=cfg.rtol, atol=cfg.atol, steps=cfg.solver_steps, adjoint=cfg.adjoint)
     trainer = Trainer(model, pairs, tcfg, pruner, solver, generator=tgen)

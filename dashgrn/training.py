@@ -36,7 +36,6 @@ class TrainConfig:
     min_lr: float = 4e-5
     early_stopping: int = 40
     original_lr_reset_bug: bool = False
-    min_multiplier: float = 0.0
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -212,9 +211,6 @@ class Trainer:
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
-            if cfg.min_multiplier > 0:
-                with torch.no_grad():
-                    model.m.clamp_(min=cfg.min_multiplier)
             loss_sum += loss.item() * b.numel()
             seen += b.numel()
         train_loss = loss_sum / max(seen, 1)
@@ -277,22 +273,6 @@ class Trainer:
             history=self.history, best_state=best, best_epoch=int(best_epoch), best_val_loss=float(best_loss),
             prune_events=self.prune_log, stopped=stopped, at_final_sparsity=at_final,
         )
-
-
-def train(
-    model: PhoenixODE,
-    pairs: Pairs,
-    cfg: TrainConfig,
-    pruner: Pruner,
-    solver: SolverConfig,
-    *,
-    generator: torch.Generator,
-    callback: Callback | None = None,
-    stop_requested: Callable[[], bool] | None = None,
-) -> TrainResult:
-    """Train ``model`` on ``pairs`` with pruning events from ``pruner`` (see :class:`Trainer`)."""
-    trainer = Trainer(model, pairs, cfg, pruner, solver, generator=generator)
-    return trainer.run(callback=callback, stop_requested=stop_requested)
 
 
 def split_indices(traj_of_pair: np.ndarray, val_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -92,7 +92,6 @@ def register(app: typer.Typer) -> None:
         early_stopping: Annotated[int, typer.Option("--early-stopping", help="Stop after this many epochs without improvement at the final sparsity (0: off).", rich_help_panel=H_MODEL)] = 40,
         dtype: Annotated[str, typer.Option("--dtype", help="float32 | float64.", rich_help_panel=H_MODEL)] = "float32",
         rate: Annotated[str, typer.Option("--rate", help="Gene rate function: softplus(m) (cannot die) | relu(m) (SPEC).", rich_help_panel=H_MODEL)] = "softplus",
-        min_multiplier: Annotated[float, typer.Option("--min-multiplier", help="Clamp the gene multipliers m to at least this after each step (0: off).", rich_help_panel=H_MODEL)] = 0.0,
         solver: Annotated[str, typer.Option("--solver", help="dopri5 (adaptive) | rk4 | euler | bosh3 | dopri8.", rich_help_panel=H_MODEL)] = "dopri5",
         rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = 1e-4,
         atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = 1e-6,
