@@ -105,13 +105,16 @@ class PhoenixODE(nn.Module):
         return self.rhs(y)
 
     @torch.no_grad()
-    def effect_matrix(self) -> torch.Tensor:
-        """E = (W_s^T C_s^T + W_p^T C_p^T) * relu(m) per target column (SPEC 1.5), shape (N, N).
+    def effect_matrix(self, rows: slice | None = None) -> torch.Tensor:
+        """E = (W_s^T C_s^T + W_p^T C_p^T) * rate(m) per target column (SPEC 1.5), float64.
 
-        Row i is the regulator, column j the target.
+        Row i is the regulator, column j the target; ``rows`` selects regulators, so the
+        result has shape (len(rows), N) (all N rows by default).
         """
-        Ws, Wp, Cs, Cp = (self.weight(k) for k in ("W_s", "W_p", "C_s", "C_p"))
-        return (Ws.T @ Cs.T + Wp.T @ Cp.T) * self.rate()[None, :]
+        rows = rows if rows is not None else slice(None)
+        Ws, Wp, Cs, Cp = (self.weight(k).double() for k in ("W_s", "W_p", "C_s", "C_p"))
+        rate = self.rate().double()
+        return (Ws[:, rows].T @ Cs.T + Wp[:, rows].T @ Cp.T) * rate[None, :]
 
     def n_prunable(self) -> int:
         return 4 * self.n_genes * self.hidden

@@ -16,21 +16,16 @@ def effect_matrix(model: PhoenixODE, *, block: int | None = None) -> sp.csr_matr
 
     Computed in row blocks so that memory stays O(N * H + non-zeros).
     """
-    with torch.no_grad():
-        Ws, Wp, Cs, Cp = (model.weight(k).double() for k in ("W_s", "W_p", "C_s", "C_p"))
-        rate = model.rate().double()
-        CsT = (Cs * rate[:, None]).T  # (H, N), target-scaled
-        CpT = (Cp * rate[:, None]).T
-        n = model.n_genes
-        if block is None:  # about 8 M entries (64 MB in float64) per block
-            block = max(1, min(n, 8_000_000 // max(n, 1)))
-        rows, cols, vals = [], [], []
-        for start in range(0, n, block):
-            E = Ws[:, start:start + block].T @ CsT + Wp[:, start:start + block].T @ CpT
-            r, c = torch.nonzero(E, as_tuple=True)
-            rows.append((r + start).cpu().numpy())
-            cols.append(c.cpu().numpy())
-            vals.append(E[r, c].cpu().numpy())
+    n = model.n_genes
+    if block is None:  # about 8 M entries (64 MB in float64) per block
+        block = max(1, min(n, 8_000_000 // max(n, 1)))
+    rows, cols, vals = [], [], []
+    for start in range(0, n, block):
+        E = model.effect_matrix(slice(start, start + block))
+        r, c = torch.nonzero(E, as_tuple=True)
+        rows.append((r + start).cpu().numpy())
+        cols.append(c.cpu().numpy())
+        vals.append(E[r, c].cpu().numpy())
     return sp.csr_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
     )

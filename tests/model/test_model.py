@@ -161,3 +161,14 @@ def test_initialisation_follows_spec() -> None:
     assert float(m.m.min()) >= 0 and float(m.m.max()) <= 1
     bound = 1 / math.sqrt(50)
     assert float(m.b_s.abs().max()) <= bound
+
+
+def test_blockwise_sparse_effect_matrix_equals_the_dense_one() -> None:
+    from dashgrn.network import effect_matrix
+
+    m = PhoenixODE(13, 4, generator=torch.Generator().manual_seed(11), dtype=torch.float64)
+    with torch.no_grad():
+        m.mask_W_s[:, :5] = 0  # zero rows of E for the first regulators' sums branch
+    dense = m.effect_matrix().numpy()
+    for block in (1, 4, 13):
+        np.testing.assert_array_equal(effect_matrix(m, block=block).toarray(), dense)
