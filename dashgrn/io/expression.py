@@ -58,6 +58,7 @@ def read_expression(
     genes_file: str | os.PathLike[str] | None = None,
     drop_nan: bool = False,
     require_time: bool = True,
+    snapshot: bool = False,
     fmt: str = "auto",
 ) -> ExpressionData:
     """Read an expression file into :class:`~dashgrn.tables.ExpressionData`.
@@ -86,6 +87,10 @@ def read_expression(
         Drop samples with NaN or infinite values (logged) instead of failing.
     require_time
         Fail when there is no time; with ``False`` the result has ``time=None``.
+    snapshot
+        Single-cell snapshots: the result has ``time=None`` and one trajectory even when
+        a time / trajectory column or ``obs`` key exists (a table's such columns are
+        still left out of the genes; their values are not read).
     fmt
         ``auto`` (``.h5ad`` by suffix, 'dim,ntraj' by its first line, else a
         delimited table), ``csv``, ``h5ad`` or ``traj``.
@@ -108,7 +113,8 @@ def read_expression(
     p = check_file(path, what="expression file")
     if fmt == "auto" and _looks_like_h5ad(p):
         fmt = "h5ad"
-    opts = {"time_key": time_key, "trajectory_key": trajectory_key, "require_time": require_time}
+    opts = {"time_key": time_key, "trajectory_key": trajectory_key, "require_time": require_time and not snapshot,
+            "snapshot": snapshot}
     if fmt == "h5ad":
         raw = _read_h5ad(p, layer=layer, **opts)  # type: ignore[arg-type]
     else:
@@ -123,6 +129,9 @@ def read_expression(
             raw = _read_table_transposed(p, text, **opts)  # type: ignore[arg-type]
         else:
             raw = _read_table(p, text, **opts)  # type: ignore[arg-type]
+    if snapshot:
+        raw.time = None
+        raw.trajectory = np.full(len(raw.samples), "1", dtype=object)
     return _finish(p, raw, drop_nan=drop_nan)
 
 
@@ -163,12 +172,14 @@ def expression_from_anndata(
     trajectory_key: str = "trajectory",
     drop_nan: bool = False,
     require_time: bool = True,
+    snapshot: bool = False,
     source: str = "AnnData",
 ) -> ExpressionData:
     """An in-memory AnnData -> :class:`~dashgrn.tables.ExpressionData`, with the checks of
     :func:`read_expression` (``source`` names it in messages)."""
     raw = _raw_from_anndata(
-        source, adata, layer=layer, time_key=time_key, trajectory_key=trajectory_key, require_time=require_time
+        source, adata, layer=layer, time_key=time_key, trajectory_key=trajectory_key,
+        require_time=require_time and not snapshot, snapshot=snapshot,
     )
     return _finish(source, raw, drop_nan=drop_nan)
 
@@ -180,6 +191,7 @@ def expression_from_frame(
     trajectory_key: str = "trajectory",
     drop_nan: bool = False,
     require_time: bool = True,
+    snapshot: bool = False,
     source: str = "DataFrame",
 ) -> ExpressionData:
     """A samples x genes DataFrame (with time / trajectory columns; the index holds the
@@ -187,7 +199,8 @@ def expression_from_frame(
     header = ["sample", *(str(c) for c in frame.columns)]
     body = np.column_stack([frame.index.astype(str).to_numpy(dtype=object), frame.to_numpy(dtype=object)])
     raw = _raw_from_rows(
-        source, header, body, time_key=time_key, trajectory_key=trajectory_key, require_time=require_time
+        source, header, body, time_key=time_key, trajectory_key=trajectory_key,
+        require_time=require_time and not snapshot, snapshot=snapshot,
     )
     return _finish(source, raw, drop_nan=drop_nan)
 
@@ -241,19 +254,22 @@ def _only_one_column(p: Path, sep: str | None) -> InputError:
     return InputError(msg, hint="separate fields with commas, tabs, semicolons or whitespace")
 
 
-def _read_table(p: Path, text: str, *, time_key: str, trajectory_key: str, require_time: bool) -> _Raw:
+def _read_table(
+    p: Path, text: str, *, time_key: str, trajectory_key: str, require_time: bool, snapshot: bool = False
+) -> _Raw:
     sep = sniff_delimiter(first_lines(text))
     frame = read_raw_table(p, text, sep)
     if frame.shape[1] < 2:
         raise _only_one_column(p, sep)
     return _raw_from_rows(
         p, list(frame.iloc[0]), frame.iloc[1:].to_numpy(dtype=object),
-        time_key=time_key, trajectory_key=trajectory_key, require_time=require_time,
+        time_key=time_key, trajectory_key=trajectory_key, require_time=require_time, snapshot=snapshot,
     )
 
 
 def _raw_from_rows(
-    p: Path | str, header: list[str], body: np.ndarray, *, time_key: str, trajectory_key: str, require_time: bool
+    p: Path | str, header: list[str], body: np.ndarray, *, time_key: str, trajectory_key: str, require_time: bool,
+    snapshot: bool = False,
 ) -> _Raw:
     """A samples x columns block (``header`` names the columns of ``body``) -> :class:`_Raw`."""
     if len(body) == 0:
@@ -270,13 +286,15 @@ def _raw_from_rows(
     samples = list(body[:, si]) if si is not None else [f"s{i + 1}" for i in range(len(body))]
     _check_names(p, [header[i] for i in gcols], "column", first_index=1)
     X = _numeric(p, body[:, gcols], [header[i] for i in gcols], samples)
+    if snapshot:
+        ti = ri = None
     time = _parse_time(p, body[:, ti], samples) if ti is not None else None
     traj = _labels(p, body[:, ri], samples) if ri is not None else np.full(len(samples), "1", dtype=object)
     return _Raw(X, [header[i] for i in gcols], samples, time, traj)
 
 
 def _read_table_transposed(
-    p: Path, text: str, *, time_key: str, trajectory_key: str, require_time: bool
+    p: Path, text: str, *, time_key: str, trajectory_key: str, require_time: bool, snapshot: bool = False
 ) -> _Raw:
     sep = sniff_delimiter(first_lines(text))
     frame = read_raw_table(p, text, sep)
@@ -292,6 +310,8 @@ def _read_table_transposed(
     _check_names(p, genes, "row", first_index=2)
     values = rows[1:, 1:]
     X = _numeric(p, values[grows].T, genes, samples)
+    if snapshot:
+        ti = ri = None
     time = _parse_time(p, values[ti], samples) if ti is not None else None
     traj = _labels(p, values[ri], samples) if ri is not None else np.full(len(samples), "1", dtype=object)
     return _Raw(X, genes, samples, time, traj)
@@ -338,7 +358,9 @@ def _read_traj(p: Path, text: str, *, genes_file: str | os.PathLike[str] | None)
     return _Raw(X, genes, samples, np.concatenate(times), np.array(labels, dtype=object))
 
 
-def _read_h5ad(p: Path, *, layer: str | None, time_key: str, trajectory_key: str, require_time: bool) -> _Raw:
+def _read_h5ad(
+    p: Path, *, layer: str | None, time_key: str, trajectory_key: str, require_time: bool, snapshot: bool = False
+) -> _Raw:
     import anndata as ad
 
     try:
@@ -347,12 +369,14 @@ def _read_h5ad(p: Path, *, layer: str | None, time_key: str, trajectory_key: str
         msg = f"{p}: not a valid .h5ad file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
         raise InputError(msg, hint="write it with anndata (adata.write_h5ad), or give a CSV/TSV table") from None
     return _raw_from_anndata(
-        p, adata, layer=layer, time_key=time_key, trajectory_key=trajectory_key, require_time=require_time
+        p, adata, layer=layer, time_key=time_key, trajectory_key=trajectory_key, require_time=require_time,
+        snapshot=snapshot,
     )
 
 
 def _raw_from_anndata(
-    p: Path | str, adata: object, *, layer: str | None, time_key: str, trajectory_key: str, require_time: bool
+    p: Path | str, adata: object, *, layer: str | None, time_key: str, trajectory_key: str, require_time: bool,
+    snapshot: bool = False,
 ) -> _Raw:
     """An in-memory AnnData -> :class:`_Raw` (``p`` names it in messages)."""
     if layer is not None:
@@ -373,8 +397,11 @@ def _raw_from_anndata(
     samples = [str(s) for s in adata.obs_names]
     obs = adata.obs
     cols = [str(c) for c in obs.columns]
-    ti = _key_column(p, cols, time_key, "time", required=require_time, default="time", kind="obs key")
-    ri = _key_column(p, cols, trajectory_key, "trajectory", required=False, default="trajectory", kind="obs key")
+    if snapshot:  # obs keys are not genes: nothing to look up
+        ti = ri = None
+    else:
+        ti = _key_column(p, cols, time_key, "time", required=require_time, default="time", kind="obs key")
+        ri = _key_column(p, cols, trajectory_key, "trajectory", required=False, default="trajectory", kind="obs key")
     time = _parse_time(p, obs.iloc[:, ti], samples) if ti is not None else None
     if ri is not None:
         traj = _labels(p, obs.iloc[:, ri], samples)
@@ -401,6 +428,11 @@ def _key_column(
         hint = f"name the {what} {kind} with {option}"
         if kind == "column":
             hint += ", or use --transpose if genes are rows"
+        if what == "time" and key == default:
+            hint += (
+                "; for single-cell snapshots, order the cells in pseudotime with --root-group KEY=VALUE, "
+                "--root-cell ID or --pseudotime-key KEY"
+            )
         raise InputError(msg, hint=hint)
     return None
 

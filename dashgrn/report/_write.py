@@ -23,6 +23,9 @@ log = get_logger(__name__)
 #: The files :func:`write_report` writes into the run folder, in this order.
 REPORT_FILES = ("report.html", "report.json", "report.md", "prior_kept.tsv", "prior_removed.tsv", "new_edges.tsv")
 
+#: Genes kept by single-cell gene selection listed in the HTML report (all are in singlecell_genes.tsv).
+SC_GENES_SHOWN = 500
+
 #: Truth metrics shown in the report, in order.
 TRUTH_ROWS = (
     "auroc", "average_precision", "auprc_ratio", "early_precision", "epr", "epr_activating", "epr_repressing",
@@ -146,6 +149,17 @@ def _truth_rows(report: Report) -> tuple[list[str], list[dict[str, Any]]]:
     return methods, rows
 
 
+def _cells_per_bin(report: Report) -> str:
+    """``40`` or ``39 to 41`` (cells per pseudotime window), ``NA`` without a bin table."""
+    sc = report.singlecell
+    bins = sc.get("bins") if sc is not None else None
+    if bins is None or "cells" not in bins or len(bins) == 0:
+        return "NA"
+    c = pd.to_numeric(bins["cells"], errors="coerce")
+    lo, hi = c.min(), c.max()
+    return fmt_int(lo) if lo == hi else f"{fmt_int(lo)} to {fmt_int(hi)}"
+
+
 def template_context(report: Report, figures: dict[str, str]) -> dict[str, Any]:
     """Everything the HTML template reads."""
     methods, truth_rows = _truth_rows(report)
@@ -174,6 +188,9 @@ def template_context(report: Report, figures: dict[str, str]) -> dict[str, Any]:
         "truth": report.truth,
         "truth_methods": methods,
         "truth_rows": truth_rows,
+        "sc": report.singlecell,
+        "sc_cells_per_bin": _cells_per_bin(report),
+        "sc_genes_shown": SC_GENES_SHOWN,
     }
 
 

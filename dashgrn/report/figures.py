@@ -227,6 +227,72 @@ def plot_pr(pr: pd.DataFrame, summary: dict[str, float]) -> Figure:
     return fig
 
 
+def plot_embedding(cells: pd.DataFrame | None, embedding: str) -> Figure:
+    """Cells on the 2-D embedding, coloured by pseudotime (grey: no pseudotime); the root starred."""
+    fig = _figure(width=5.2, height=4.0)
+    ax = fig.add_subplot()
+    if cells is None or len(cells) == 0:
+        _no_data(ax, "no cell table (singlecell_cells.tsv.gz)")
+        return fig
+    x = cells["embedding_1"].to_numpy(dtype=np.float64)
+    y = cells["embedding_2"].to_numpy(dtype=np.float64)
+    pt = cells["pseudotime"].to_numpy(dtype=np.float64)
+    known = np.isfinite(pt)
+    size = float(np.clip(3000 / max(len(cells), 1), 1.0, 14.0))
+    if (~known).any():
+        ax.scatter(x[~known], y[~known], s=size, c="#bbbbbb", lw=0, label="no pseudotime", rasterized=True)
+    order = np.argsort(pt[known], kind="stable")
+    sc = ax.scatter(x[known][order], y[known][order], s=size, c=pt[known][order], cmap="viridis", lw=0,
+                    rasterized=True)
+    fig.colorbar(sc, ax=ax, shrink=0.85, label="pseudotime")
+    root = cells["root"].to_numpy(dtype=bool) if "root" in cells else np.zeros(len(cells), dtype=bool)
+    if root.any():
+        ax.plot(x[root], y[root], marker="*", ms=13, color="#d1495b", mec="#222222", mew=0.6, ls="none",
+                label="root cell")
+    if root.any() or (~known).any():
+        ax.legend(fontsize=8, loc="best")
+    ax.grid(False)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    base = {"diffusion": "diffusion component", "principal": "principal component"}.get(
+        embedding.split(" ")[0] if embedding else "", "embedding")
+    ax.set_xlabel(f"{base} 1")
+    ax.set_ylabel(f"{base} 2")
+    ax.set_title("Cells coloured by pseudotime")
+    return fig
+
+
+def plot_bins(bins: pd.DataFrame | None) -> Figure:
+    """Per lineage, each pseudotime window's mean (dot) and range (bar) against its number."""
+    from matplotlib.ticker import MaxNLocator
+
+    fig = _figure(width=5.2, height=4.0)
+    ax = fig.add_subplot()
+    need = {"lineage", "bin", "pseudotime_mean", "pseudotime_min", "pseudotime_max"}
+    if bins is None or len(bins) == 0 or not need <= set(bins.columns):
+        _no_data(ax, "no bin table (singlecell_bins.tsv)")
+        return fig
+    lineages = pd.unique(bins["lineage"].astype(str))
+    for i, (lab, part) in enumerate(bins.groupby(bins["lineage"].astype(str), sort=False)):
+        if i == 12:
+            break
+        x = part["bin"].to_numpy(dtype=np.float64)
+        mean = part["pseudotime_mean"].to_numpy(dtype=np.float64)
+        lo = mean - part["pseudotime_min"].to_numpy(dtype=np.float64)
+        hi = part["pseudotime_max"].to_numpy(dtype=np.float64) - mean
+        ax.errorbar(x, mean, yerr=[lo, hi], fmt="o", ms=2.5, lw=0.9, capsize=0, label=str(lab))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("window (in pseudotime order)")
+    ax.set_ylabel("pseudotime of its cells (dot: mean)")
+    shown = f" (first 12 of {len(lineages)} lineages)" if len(lineages) > 12 else ""
+    ax.set_title(f"Pseudotime windows{shown}")
+    if len(lineages) > 1 or lineages[0] != "all":
+        leg = ax.legend(fontsize=8, title="lineage")
+        for t in leg.get_texts():
+            t.set_parse_math(False)
+    return fig
+
+
 def render_figures(report: Report) -> dict[str, str]:
     """Draw every plot of a report.
 
@@ -239,7 +305,8 @@ def render_figures(report: Report) -> dict[str, str]:
     -------
     dict
         Plot name -> ``data:image/png;base64,...`` URI. Names: ``loss``, ``lr``,
-        ``sparsity``, ``degrees``, ``weights``, ``heatmap`` and, with a truth, ``pr``.
+        ``sparsity``, ``degrees``, ``weights``, ``heatmap``, with a truth ``pr``, and
+        for single-cell runs ``sc_embedding`` and ``sc_bins``.
     """
     import matplotlib
 
@@ -259,6 +326,11 @@ def render_figures(report: Report) -> dict[str, str]:
             table = t["table"]
             ap = {str(m): float(a) for m, a in zip(table["method"], table["average_precision"])}
             makers["pr"] = lambda: plot_pr(t["pr"], ap)
+        scr = report.singlecell
+        if scr is not None:
+            emb = str((scr.get("summary") or {}).get("embedding") or "")
+            makers["sc_embedding"] = lambda: plot_embedding(scr.get("cells"), emb)
+            makers["sc_bins"] = lambda: plot_bins(scr.get("bins"))
         for name, make in makers.items():
             fig = make()
             out[name] = to_data_uri(fig)

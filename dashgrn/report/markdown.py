@@ -64,6 +64,40 @@ def _edge_rows(df: pd.DataFrame, cols: list[str]) -> list[list[str]]:
     return rows
 
 
+def _singlecell_md(report: Report) -> list[str]:
+    """The single-cell section (pseudotime, cells, lineages, windows, genes); empty for other runs."""
+    sc = report.singlecell
+    if sc is None:
+        return []
+    s = sc["summary"]
+    if s.get("pseudotime") == "dpt":
+        how = (f"diffusion pseudotime (scanpy; {fmt_int(s.get('n_pcs'))} PCs, {fmt_int(s.get('n_neighbors'))} "
+               f"neighbours) from root cell {code(s.get('root_cell') or 'NA')}"
+               + (f" (group {code(s['root_group'])})" if s.get("root_group") else ""))
+    else:
+        how = f"obs key {code(s.get('pseudotime_key') or 'NA')}"
+    windows = f"{fmt_int(s.get('bins'))} per lineage" if s.get("bins") else "every cell (--bins 0)"
+    norm = (f"normalize_total to {fmt_num(s.get('target_sum'))} + log1p" if s.get("normalize")
+            else "as given (--no-normalize)")
+    out = ["## Single cells and pseudotime", ""]
+    out += _kv([
+        ("pseudotime", how),
+        ("cells used", f"{fmt_int(s.get('cells_used'))} of {fmt_int(s.get('cells_in'))}"),
+        ("lineages", fmt_int(s.get("lineages")) + (f" (obs key {code(s['lineage_key'])})" if s.get("lineage_key") else "")),
+        ("windows", f"{windows}; {fmt_int(s.get('time_points'))} time points"
+                    + (f"; smoothed over {fmt_int(s.get('smooth'))} on each side" if s.get("smooth") else "")),
+        ("matrix", f"{code(s.get('matrix') or 'NA')}, {norm}"),
+        ("genes kept", f"{fmt_int(s.get('genes_kept'))} of {fmt_int(s.get('genes_in_data'))} "
+                       f"({fmt_int(s.get('genes_expressed'))} expressed, {fmt_int(s.get('genes_expressed_in_prior'))} "
+                       "of them in the prior), `singlecell_genes.tsv`"),
+    ])
+    if sc.get("lineages"):
+        rows = [[code(x.get("name"), in_table=True), fmt_int(x.get("cells")), fmt_int(x.get("time_points"))]
+                for x in sc["lineages"][:MD_TOP]]
+        out += ["", *_table(["lineage", "cells", "time points"], rows, ["l", "r", "r"])]
+    return [*out, ""]
+
+
 def render_markdown(report: Report) -> str:
     """Render ``report.md``.
 
@@ -116,6 +150,8 @@ def render_markdown(report: Report) -> str:
         ("prior genes dropped in alignment", fmt_int(v.get("data_prior_genes_not_in_expression"))),
     ])
     out += [""]
+
+    out += _singlecell_md(report)
 
     out += ["## Prior", ""]
     if v.get("prior_given"):
