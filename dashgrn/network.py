@@ -1,4 +1,4 @@
-"""From a trained model to a signed, ranked edge table (SPEC 1.5, 8.7-8.8)."""
+"""From a trained model to its effect matrix, ranking and exported edge table (SPEC 1.5, 8.7-8.8)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import scipy.sparse as sp
 import torch
 
 from .model import PhoenixODE
-from .tables import rank_edges
+from .ranking import Ranking, rank_pairs, select_edges
 
 
 def effect_matrix(model: PhoenixODE, *, block: int | None = None) -> sp.csr_matrix:
@@ -31,27 +31,28 @@ def effect_matrix(model: PhoenixODE, *, block: int | None = None) -> sp.csr_matr
     )
 
 
-def edges_from_effects(
+def network_from_effects(
     E: sp.spmatrix,
     genes: list[str],
+    prior: sp.spmatrix | None,
     *,
+    ranking: str = "auto",
+    export: str = "calibrated",
+    new_edge_quantile: float = 0.5,
+    export_degree: float = 2.0,
     top_k: int | None = None,
     min_weight: float = 0.0,
-    self_loops: bool = False,
-) -> pd.DataFrame:
-    """The edge table of the non-zero entries of ``E`` (``regulator, target, weight, sign, rank``).
+) -> tuple[Ranking, pd.DataFrame]:
+    """The ranking of every pair and the exported edge table (:mod:`dashgrn.ranking`).
 
-    ``weight = |E|``, ``sign = sign(E)``; ``min_weight`` drops weaker edges and ``top_k``
-    keeps the strongest ``k``.
+    The table has the columns ``regulator, target, weight, sign, rank, effect, in_prior``,
+    ranked 1..n in ranking order.
     """
-    coo = sp.coo_matrix(E)
-    keep = coo.data != 0
-    if not self_loops:
-        keep &= coo.row != coo.col
-    if min_weight > 0:
-        keep &= np.abs(coo.data) >= min_weight
-    g = np.asarray(genes, dtype=object)
-    df = rank_edges(g[coo.row[keep]], g[coo.col[keep]], coo.data[keep])
-    if top_k is not None:
-        df = df.iloc[:top_k].copy()
-    return df
+    rk = rank_pairs(E, genes, prior, ranking)
+    chosen = select_edges(
+        rk, len(genes), export=export, new_edge_quantile=new_edge_quantile, degree=export_degree,
+        top_k=top_k, min_weight=min_weight,
+    )
+    edges = rk.table(genes, chosen)
+    edges["rank"] = np.arange(1, len(edges) + 1, dtype=np.int64)
+    return rk, edges

@@ -21,7 +21,8 @@ from ._log import get_logger
 from .config import InferConfig
 from .data import PairArrays, make_pairs
 from .model import PhoenixODE
-from .network import edges_from_effects, effect_matrix
+from .network import effect_matrix, network_from_effects
+from .ranking import Ranking
 from .pruning import Pruner, PriorMatrices, Schedule, weight_sparsity
 from .solvers import SolverConfig
 from .tables import AlignedPrior, ExpressionData, PriorNetwork
@@ -37,7 +38,10 @@ class InferResult:
     Attributes
     ----------
     edges
-        The exported network: ``regulator, target, weight, sign, rank``.
+        The exported network: ``regulator, target, weight, sign, rank, effect, in_prior``
+        (see :mod:`dashgrn.ranking`).
+    ranking
+        Every pair with a non-zero effect or in the prior, best first.
     effects
         The effect matrix E of the selected checkpoint (sparse, regulator x target).
     genes
@@ -61,6 +65,8 @@ class InferResult:
     stopped: str = "completed"
     prior_edges: pd.DataFrame | None = None
     resume_state: dict[str, Any] | None = None
+    ranking: Ranking | None = None
+    singlecell: Any = None  # a dashgrn.singlecell.SingleCellRecord for single-cell snapshots
 
 
 def resolve_device(name: str) -> torch.device:
@@ -96,7 +102,8 @@ def _as_expression(data: Any, cfg: InferConfig) -> ExpressionData:
         return data
     from .io.expression import expression_from_anndata, expression_from_frame
 
-    opts = {"time_key": cfg.time_key, "trajectory_key": cfg.trajectory_key, "drop_nan": cfg.drop_nan}
+    opts = {"time_key": cfg.time_key, "trajectory_key": cfg.trajectory_key, "drop_nan": cfg.drop_nan,
+            "snapshot": cfg.single_cell}
     if isinstance(data, pd.DataFrame):
         return expression_from_frame(data, **opts)
     if type(data).__name__ == "AnnData":
@@ -152,7 +159,10 @@ def infer(
     ----------
     expression
         :class:`ExpressionData`, an AnnData with obs time/trajectory keys, or a DataFrame
-        of samples x genes with time/trajectory columns.
+        of samples x genes with time/trajectory columns. Single-cell snapshots (no time):
+        give a pseudotime source in ``config`` (``root_cell``, ``root_group`` or
+        ``pseudotime_key``; see :mod:`dashgrn.singlecell`), and the cells are ordered in
+        pseudotime and binned into time courses first (``result.singlecell`` records it).
     prior
         :class:`PriorNetwork` or a DataFrame with ``regulator, target[, sign, weight]``;
         ``None`` only with ``pruning`` ``imp`` or ``none``.
@@ -177,6 +187,11 @@ def infer(
 
     expr = _as_expression(expression, cfg)
     pnet = _as_prior(prior)
+    sc_record = None
+    if cfg.single_cell:  # snapshots -> pseudotime time courses (dashgrn.singlecell)
+        from .singlecell import SingleCellOptions, prepare_snapshots
+
+        expr, sc_record = prepare_snapshots(expr, pnet, SingleCellOptions.from_config(cfg))
     if expr.n_genes < 2:
         msg = f"{expr.source}: at least 2 genes are needed, found {expr.n_genes}"
         raise InputError(msg)
@@ -213,7 +228,11 @@ def infer(
     model.load_state_dict(result.best_state)
     model.eval()
     E = effect_matrix(model)
-    edges = edges_from_effects(E, expr.genes, top_k=cfg.top_k, min_weight=cfg.min_weight)
+    ranking, edges = network_from_effects(
+        E, expr.genes, aligned.matrix if aligned is not None else None, ranking=cfg.ranking, export=cfg.export,
+        new_edge_quantile=cfg.new_edge_quantile, export_degree=cfg.export_degree, top_k=cfg.top_k,
+        min_weight=cfg.min_weight,
+    )
     history = pd.DataFrame(result.history)
     n = expr.n_genes
     summary = {
@@ -230,16 +249,21 @@ def infer(
             "seconds": time.perf_counter() - t_start,
         },
         "network": {
-            "edges": len(edges), "activating": int((edges["sign"] > 0).sum()),
+            "edges": len(edges), "ranking": ranking.mode, "export": cfg.export,
+            "prior_edges_exported": int(edges["in_prior"].sum()),
+            "new_edges_exported": int(len(edges) - edges["in_prior"].sum()),
+            "activating": int((edges["sign"] > 0).sum()),
             "repressing": int((edges["sign"] < 0).sum()),
             "density": len(edges) / (n * (n - 1)) if n > 1 else math.nan,
             "weight_sparsity": weight_sparsity(model),
         },
     }
+    if sc_record is not None:
+        summary["singlecell"] = sc_record.summary()
     return InferResult(
         edges=edges, effects=E, genes=list(expr.genes), history=history, model=model, config=cfg,
         summary=summary, prune_events=result.prune_events, stopped=result.stopped,
-        prior_edges=_prior_table(aligned), resume_state=resume_state,
+        prior_edges=_prior_table(aligned), resume_state=resume_state, ranking=ranking, singlecell=sc_record,
     )
 
 

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 EDGE_COLUMNS = ["regulator", "target", "weight", "sign", "rank"]
+#: Written when known: the signed effect E of the model, and 1 for edges of the prior.
+EDGE_OPTIONAL_COLUMNS = ["effect", "in_prior"]
 PRIOR_COLUMNS = ["regulator", "target", "sign", "weight"]
 
 

@@ -20,6 +20,7 @@ H_DATA = "Input"
 H_MODEL = "Model and training"
 H_PRUNE = "Pruning"
 H_OUT = "Output and run"
+H_SC = "Single-cell snapshots (no time: order cells in pseudotime)"
 
 
 class _StopFlag:
@@ -85,19 +86,19 @@ def register(app: typer.Typer) -> None:
         case_insensitive: Annotated[bool, typer.Option("--case-insensitive", help="Match prior genes ignoring case.", rich_help_panel=H_DATA)] = False,
         scale: Annotated[str, typer.Option("--scale", help="auto | none | minmax: bring expression to about [0, 1].", rich_help_panel=H_DATA)] = "auto",
         val_fraction: Annotated[float, typer.Option("--val-fraction", help="Fraction of trajectories (or pairs) held out for validation.", rich_help_panel=H_DATA)] = 0.066,
-        hidden: Annotated[int, typer.Option("--hidden", help="Hidden width H of each branch.", rich_help_panel=H_MODEL)] = 40,
+        hidden: Annotated[int, typer.Option("--hidden", help="Hidden width H of each branch (SPEC: 40).", rich_help_panel=H_MODEL)] = 120,
         epochs: Annotated[int, typer.Option("--epochs", help="Training epochs.", rich_help_panel=H_MODEL)] = 200,
         lr: Annotated[float, typer.Option("--lr", help="Learning rate (5x on gene multipliers).", rich_help_panel=H_MODEL)] = 1e-3,
         batch_size: Annotated[int, typer.Option("--batch-size", help="Pairs per optimisation step (one ODE solve).", rich_help_panel=H_MODEL)] = 32,
         early_stopping: Annotated[int, typer.Option("--early-stopping", help="Stop after this many epochs without improvement at the final sparsity (0: off).", rich_help_panel=H_MODEL)] = 40,
         dtype: Annotated[str, typer.Option("--dtype", help="float32 | float64.", rich_help_panel=H_MODEL)] = "float32",
         rate: Annotated[str, typer.Option("--rate", help="Gene rate function: softplus(m) (cannot die) | relu(m) (SPEC).", rich_help_panel=H_MODEL)] = "softplus",
-        solver: Annotated[str, typer.Option("--solver", help="dopri5 (adaptive) | rk4 | euler | bosh3 | dopri8.", rich_help_panel=H_MODEL)] = "dopri5",
+        solver: Annotated[str, typer.Option("--solver", help="rk4 (fixed --solver-steps) | dopri5 (adaptive, SPEC) | euler | bosh3 | dopri8.", rich_help_panel=H_MODEL)] = "rk4",
         rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = 1e-4,
         atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = 1e-6,
-        solver_steps: Annotated[int, typer.Option("--solver-steps", help="Fixed steps per interval (rk4/euler).", rich_help_panel=H_MODEL)] = 8,
+        solver_steps: Annotated[int, typer.Option("--solver-steps", help="Fixed steps per interval (rk4/euler).", rich_help_panel=H_MODEL)] = 4,
         adjoint: Annotated[bool, typer.Option("--adjoint", help="Adjoint gradients (less memory, slower).", rich_help_panel=H_MODEL)] = False,
-        pruning: Annotated[str, typer.Option("--pruning", help="dash | imp | prior | none.", rich_help_panel=H_PRUNE)] = "dash",
+        pruning: Annotated[str, typer.Option("--pruning", help="none (the unpruned model ranks best in benchmarks/ACCURACY.md) | dash | imp | prior.", rich_help_panel=H_PRUNE)] = "none",
         prune_start: Annotated[int, typer.Option("--prune-start", help="Epoch of the first pruning event.", rich_help_panel=H_PRUNE)] = 3,
         prune_first: Annotated[float, typer.Option("--prune-first", help="Fraction pruned at the first event.", rich_help_panel=H_PRUNE)] = 0.70,
         prune_step: Annotated[float, typer.Option("--prune-step", help="Fraction of the remaining weights pruned at later events.", rich_help_panel=H_PRUNE)] = 0.10,
@@ -109,7 +110,11 @@ def register(app: typer.Typer) -> None:
         abs_wp_score: Annotated[bool, typer.Option("--abs-wp-score", help="Score W_p by |W_p| instead of exp(W_p).", rich_help_panel=H_PRUNE)] = False,
         original_lr_reset_bug: Annotated[bool, typer.Option("--original-lr-reset-bug", help="Reproduce the original's LR reset (5x on C_p, not m).", rich_help_panel=H_PRUNE)] = False,
         lr_patience: Annotated[int, typer.Option("--lr-patience", help="ReduceLROnPlateau patience (epochs).", rich_help_panel=H_MODEL)] = 3,
-        top_k: Annotated[Optional[int], typer.Option("--top-k", help="Export only the k strongest edges.", rich_help_panel=H_OUT)] = None,
+        ranking: Annotated[str, typer.Option("--ranking", help="auto (prior-first with a prior, else effect) | prior-first (prior edges first, each group by |E|) | effect (|E| alone).", rich_help_panel=H_OUT)] = "auto",
+        export: Annotated[str, typer.Option("--export", help="calibrated (the prior's edges plus new edges with |E| >= the --new-edge-quantile of the prior edges' |E|; without a prior the --export-degree x N strongest) | support (every non-zero effect).", rich_help_panel=H_OUT)] = "calibrated",
+        new_edge_quantile: Annotated[float, typer.Option("--new-edge-quantile", help="Calibrated export: a new edge needs |E| at least this quantile of the prior edges' |E|.", rich_help_panel=H_OUT)] = 0.5,
+        export_degree: Annotated[float, typer.Option("--export-degree", help="Calibrated export without a prior: export this many edges per gene.", rich_help_panel=H_OUT)] = 2.0,
+        top_k: Annotated[Optional[int], typer.Option("--top-k", help="Export at most the k best-ranked of those edges.", rich_help_panel=H_OUT)] = None,
         min_weight: Annotated[float, typer.Option("--min-weight", help="Export only edges with |E| >= this.", rich_help_panel=H_OUT)] = 0.0,
         seed: Annotated[int, typer.Option("--seed", help="Seed for every random draw.", rich_help_panel=H_OUT)] = 0,
         device: Annotated[str, typer.Option("--device", help="auto | cpu | cuda | cuda:N.", rich_help_panel=H_OUT)] = "auto",
@@ -117,6 +122,16 @@ def register(app: typer.Typer) -> None:
         overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output folder.", rich_help_panel=H_OUT)] = False,
         resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted run in --out (same inputs; its config.json is the base).", rich_help_panel=H_OUT)] = False,
         truth: Annotated[Optional[Path], typer.Option("--truth", help="Gold standard, only to score the result in the report (never used for inference).", rich_help_panel=H_OUT)] = None,
+        root_cell: Annotated[Optional[str], typer.Option("--root-cell", help="Compute diffusion pseudotime (scanpy DPT) from this cell (an obs name).", rich_help_panel=H_SC)] = None,
+        root_group: Annotated[Optional[str], typer.Option("--root-group", help="KEY=VALUE: DPT rooted at the cell of this obs group at the extreme of the first diffusion component (e.g. cell_type=stem).", rich_help_panel=H_SC)] = None,
+        pseudotime_key: Annotated[Optional[str], typer.Option("--pseudotime-key", help="Use this obs column as the pseudotime (computed elsewhere) instead of DPT.", rich_help_panel=H_SC)] = None,
+        lineage_key: Annotated[Optional[str], typer.Option("--lineage-key", help="obs column of lineage labels ('ery;mono' = both), or comma-separated boolean columns: one trajectory per lineage (default: all cells form one lineage).", rich_help_panel=H_SC)] = None,
+        bins: Annotated[int, typer.Option("--bins", help="Pseudotime windows per lineage, equal cell counts (mean expression per window); 0 = every cell a time point.", rich_help_panel=H_SC)] = 50,
+        smooth: Annotated[int, typer.Option("--smooth", help="Moving average over this many windows on each side (0 = none).", rich_help_panel=H_SC)] = 0,
+        normalize: Annotated[bool, typer.Option("--normalize/--no-normalize", help="normalize_total (to the median count) + log1p before anything else; --no-normalize for values already normalised.", rich_help_panel=H_SC)] = True,
+        n_top_genes: Annotated[Optional[int], typer.Option("--n-top-genes", help="Keep only prior genes among the N most variable genes (the prior's regulators are always kept).", rich_help_panel=H_SC)] = None,
+        n_pcs: Annotated[int, typer.Option("--n-pcs", help="Principal components of the DPT neighbour graph.", rich_help_panel=H_SC)] = 10,
+        n_neighbors: Annotated[int, typer.Option("--n-neighbors", help="Neighbours per cell in the DPT graph.", rich_help_panel=H_SC)] = 30,
     ) -> None:
         """Infer a gene regulatory network: train a PHOENIX neural ODE and prune it with DASH."""
         from .._atomic import check_output_dir, staged_output_dir
@@ -152,9 +167,10 @@ def register(app: typer.Typer) -> None:
         check_output_dir(out, overwrite=overwrite)
         expr = read_expression(
             expression, time_key=cfg.time_key, trajectory_key=cfg.trajectory_key, transpose=cfg.transpose,
-            layer=cfg.layer, genes_file=genes, drop_nan=cfg.drop_nan,
+            layer=cfg.layer, genes_file=genes, drop_nan=cfg.drop_nan, snapshot=cfg.single_cell,
         )
-        check_trajectories(expr)
+        if not cfg.single_cell:  # snapshots become time courses inside infer() (dashgrn.singlecell)
+            check_trajectories(expr)
         pri = read_prior(prior) if prior is not None else None
         inputs = {"expression": file_record(expression, samples=expr.n_samples, genes=expr.n_genes)}
         if pri is not None:

@@ -6,8 +6,8 @@ Everything here is computed from the files of the run folder alone (``run.json``
 rebuilt anywhere the folder is copied to.
 
 The flat values (``report.json``) follow one rule: a key starts with the section it
-belongs to (``run_``, ``input_<name>_``, ``data_``, ``prior_``, ``training_``,
-``network_``, ``truth_``) and every value is a string, a number, a boolean or
+belongs to (``run_``, ``input_<name>_``, ``data_``, ``singlecell_``, ``prior_``,
+``training_``, ``network_``, ``truth_``) and every value is a string, a number, a boolean or
 ``null``, so that MultiQC (custom content) and pipelines can read it without
 knowing its layout.
 """
@@ -148,6 +148,11 @@ class Report:
         ``pr`` (long PR curves), ``universe`` (a line) and ``note``.
     notes
         Lines worth telling the reader (missing files, fallbacks).
+    singlecell
+        ``None`` unless the run ordered single cells in pseudotime; else ``summary``
+        (``run.json``'s ``summary.singlecell``), ``cells`` (one row per cell:
+        pseudotime, embedding, root), ``bins`` (one row per window), ``genes_kept`` and
+        ``lineages``.
     """
 
     run_dir: Path
@@ -165,6 +170,7 @@ class Report:
     edge_weights: np.ndarray
     truth: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    singlecell: dict[str, Any] | None = None
 
     @property
     def name(self) -> str:
@@ -234,8 +240,10 @@ def _read_prior(path: Path) -> pd.DataFrame | None:
     return prior[["regulator", "target", "sign", "weight"]].drop_duplicates(["regulator", "target"])
 
 
-def _read_effects(path: Path, *, chunk: int = 200_000) -> pd.DataFrame | None:
-    """The non-zero rows at the head of ``ranking.tsv.gz`` (zero pairs are never loaded)."""
+def _read_effects(path: Path, *, chunk: int = 200_000, limit: int = 1_000_000) -> pd.DataFrame | None:
+    """The non-zero rows at the head of ``ranking.tsv.gz`` (zero pairs are never loaded; at
+    most ``limit`` rows), with ``weight = |effect|`` and the effect's sign when the file has
+    an ``effect`` column (its ``weight`` is then the ranking score)."""
     if not path.is_file():
         return None
     parts: list[pd.DataFrame] = []
@@ -251,14 +259,26 @@ def _read_effects(path: Path, *, chunk: int = 200_000) -> pd.DataFrame | None:
                     parts.append(part.iloc[: int(np.argmax(zero))])
                     break
                 parts.append(part)
+                if sum(len(p) for p in parts) >= limit:
+                    break
     except (OSError, EOFError, KeyError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError,
             ValueError) as exc:
         log.warning("%s: cannot read the ranking (%s); the heat map uses edges.tsv", path, exc)
         return None
     if not parts:
         return None
-    out = pd.concat(parts, ignore_index=True)
-    return out[["regulator", "target", "weight", "sign", "rank"]]
+    return _as_effects(pd.concat(parts, ignore_index=True))
+
+
+def _as_effects(table: pd.DataFrame) -> pd.DataFrame:
+    """``regulator, target, weight = |E|, sign, rank`` of the pairs with a non-zero effect; a
+    table with an ``effect`` column (whose ``weight`` is the ranking score) is converted."""
+    out = table.copy()
+    if "effect" in out.columns:
+        eff = pd.to_numeric(out["effect"], errors="coerce").fillna(0.0).to_numpy(dtype=np.float64)
+        out["weight"], out["sign"] = np.abs(eff), np.sign(eff).astype(np.int8)
+        out = out[eff != 0]
+    return out[["regulator", "target", "weight", "sign", "rank"]].reset_index(drop=True)
 
 
 def read_run_folder(run_dir: str | os.PathLike[str]) -> RunFolder:
@@ -297,12 +317,13 @@ def read_run_folder(run_dir: str | os.PathLike[str]) -> RunFolder:
     history = _read_history(path / "history.tsv")
     prior = _read_prior(path / "prior_used.tsv")
     settings = config.get("settings") or {}
-    # edges.tsv holds every non-zero E unless --top-k / --min-weight cut it (or config.json is gone).
-    complete = bool(settings) and settings.get("top_k") is None and not (settings.get("min_weight") or 0) > 0
+    # edges.tsv holds every non-zero E only with --export support and no --top-k / --min-weight cut.
+    complete = (bool(settings) and settings.get("export") == "support" and settings.get("top_k") is None
+                and not (settings.get("min_weight") or 0) > 0)
     effects = None if complete else _read_effects(path / "ranking.tsv.gz")
     source = "ranking.tsv.gz"
     if effects is None:
-        effects, source = edges, "edges.tsv"
+        effects, source = _as_effects(edges), "edges.tsv"
     return RunFolder(
         path=path, run=run, config=config, edges=edges, history=history, prior=prior,
         effects=effects, effects_source=source,
@@ -619,6 +640,44 @@ def _truth_section(rf: RunFolder, truth: Path, values: dict[str, Any]) -> dict[s
     return {"path": str(truth), "table": table, "pr": ev.pr_curves(), "universe": uni.description, "note": None}
 
 
+#: Cells drawn in the embedding plot at most (an even subsample beyond).
+SC_MAX_CELLS = 30_000
+
+
+def _singlecell_section(rf: RunFolder, values: dict[str, Any], notes: list[str]) -> dict[str, Any] | None:
+    """Pseudotime, lineages, bins and genes of a single-cell run (``singlecell_*`` files)."""
+    s = rf.summary.get("singlecell")
+    if not isinstance(s, dict):
+        return None
+    for k, v in s.items():
+        if isinstance(v, (str, int, float, bool)) or v is None:
+            values[f"singlecell_{k}"] = _num(v)
+    files = s.get("files") if isinstance(s.get("files"), dict) else {}
+    tables: dict[str, pd.DataFrame | None] = {}
+    for key, default in (("cells", "singlecell_cells.tsv.gz"), ("bins", "singlecell_bins.tsv"),
+                         ("genes", "singlecell_genes.tsv")):
+        path = rf.path / str(files.get(key, default))
+        tables[key] = _read_tsv(path, what=f"single-cell {key} table", string_columns=("cell", "lineage", "gene")) \
+            if path.is_file() else None
+        if tables[key] is None:
+            notes.append(f"{path.name} is missing: the single-cell section lacks its {key}.")
+    cells = tables["cells"]
+    if cells is not None:
+        cells = cells.drop_duplicates("cell").reset_index(drop=True)
+        for c in ("pseudotime", "embedding_1", "embedding_2"):
+            cells[c] = pd.to_numeric(cells[c], errors="coerce") if c in cells else np.nan
+        cells["root"] = cells["root"].astype(str).str.lower().isin(["true", "1"]) if "root" in cells else False
+        if len(cells) > SC_MAX_CELLS:
+            cells = cells.iloc[:: int(np.ceil(len(cells) / SC_MAX_CELLS))].reset_index(drop=True)
+    genes = tables["genes"]
+    kept: list[str] = []
+    if genes is not None and {"gene", "kept"} <= set(genes.columns):
+        flag = genes["kept"].astype(str).str.lower().isin(["true", "1"])
+        kept = genes.loc[flag, "gene"].astype(str).tolist()
+    return {"summary": s, "cells": cells, "bins": tables["bins"], "genes_kept": kept,
+            "lineages": [x for x in (s.get("lineage_list") or []) if isinstance(x, dict)]}
+
+
 #: Above this density the report suggests --top-k / --min-weight.
 DENSE = 0.25
 
@@ -688,6 +747,7 @@ def build_report(run_dir: str | os.PathLike[str], *, truth: str | os.PathLike[st
     prune_epochs = _training_section(rf, values)
     regs, out_deg, in_deg = _network_section(rf, values)
     kept, removed, new = _agreement(rf, values)
+    singlecell = _singlecell_section(rf, values, notes)
     _checks(rf, values, notes)
     filtered = not rf.settings or rf.settings.get("top_k") is not None or (rf.settings.get("min_weight") or 0) > 0
     if filtered and rf.effects_source != "ranking.tsv.gz":
@@ -708,5 +768,5 @@ def build_report(run_dir: str | os.PathLike[str], *, truth: str | os.PathLike[st
         run_dir=rf.path, values={k: _num(v) for k, v in values.items()}, run=run, history=rf.history,
         prune_epochs=prune_epochs, kept=kept, removed=removed, new=new, regulators=regs, out_degree=out_full,
         in_degree=in_full, heatmap=_heatmap(rf), edge_weights=rf.edges["weight"].to_numpy(dtype=np.float64),
-        truth=truth_info, notes=notes,
+        truth=truth_info, notes=notes, singlecell=singlecell,
     )

@@ -15,7 +15,7 @@ from dashgrn.cli import app
 
 runner = CliRunner()
 GENES = [f"G{i}" for i in range(8)]
-FAST = ["--epochs", "6", "--prune-start", "2", "--prune-every", "2", "--hidden", "6", "--solver", "rk4",
+FAST = ["--epochs", "6", "--pruning", "dash", "--prune-start", "2", "--prune-every", "2", "--hidden", "6", "--solver", "rk4",
         "--solver-steps", "4", "--batch-size", "16", "--threads", "1"]
 
 
@@ -65,7 +65,7 @@ def test_infer_writes_every_output(tiny: tuple[Path, Path], tmp_path: Path) -> N
                  "ranking.tsv.gz"):
         assert (out / name).is_file(), name
     edges = pd.read_csv(out / "edges.tsv", sep="\t")
-    assert list(edges.columns) == ["regulator", "target", "weight", "sign", "rank"]
+    assert list(edges.columns) == ["regulator", "target", "weight", "sign", "rank", "effect", "in_prior"]
     assert (edges["weight"] > 0).all()
     assert edges["rank"].tolist() == list(range(1, len(edges) + 1))
     assert (edges["regulator"] != edges["target"]).all()
@@ -79,8 +79,19 @@ def test_infer_writes_every_output(tiny: tuple[Path, Path], tmp_path: Path) -> N
     assert run["summary"]["network"]["edges"] == len(edges)
     ranking = pd.read_csv(out / "ranking.tsv.gz", sep="\t")
     assert len(ranking) == 8 * 7
-    nz = ranking[ranking["weight"] > 0]
-    assert len(nz) == len(edges)
+    assert ranking["rank"].tolist() == list(range(1, 57))
+    # prior-first: the prior's pairs lead, each group by |effect|
+    pri = pd.read_csv(prior, sep="\t")
+    n_prior = len(pri)
+    assert ranking["in_prior"].tolist() == [1] * n_prior + [0] * (56 - n_prior)
+    for part in (ranking.iloc[:n_prior], ranking.iloc[n_prior:]):
+        mag = part["effect"].abs().to_numpy()
+        assert (mag[:-1] >= mag[1:]).all()
+    # calibrated export: every prior edge, plus new pairs with |effect| >= the median prior |effect|
+    thr = ranking.iloc[:n_prior]["effect"].abs().quantile(0.5)
+    expect = ranking[(ranking["in_prior"] == 1) | (ranking["effect"].abs() >= thr)]
+    assert edges[["regulator", "target"]].values.tolist() == expect[["regulator", "target"]].values.tolist()
+    assert run["summary"]["network"]["prior_edges_exported"] == n_prior
 
 
 def test_same_seed_same_edges_and_config_rerun(tiny: tuple[Path, Path], tmp_path: Path) -> None:
@@ -131,6 +142,38 @@ def test_export_reextracts_at_threshold(tiny: tuple[Path, Path], tmp_path: Path)
     full = pd.read_csv(out / "edges.tsv", sep="\t")
     assert len(e) == min(3, len(full))
     pd.testing.assert_frame_equal(e, full.iloc[: len(e)])
+
+
+def test_export_with_another_prior_equals_infer_with_it(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    """Without pruning the prior does not touch training, so re-ranking a run with prior B
+    gives exactly what a run with prior B gives (the benchmark relies on this)."""
+    expr, prior = tiny
+    other = tmp_path / "other.tsv"
+    pd.DataFrame([("G0", "G2", 1), ("G5", "G1", -1), ("G3", "G6", 1)], columns=["regulator", "target", "sign"]).to_csv(
+        other, sep="\t", index=False)
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    none = [*FAST, "--pruning", "none"]
+    assert _run(["infer", str(expr), "--prior", str(prior), "--out", str(a), *none]).exit_code == 0
+    assert _run(["infer", str(expr), "--prior", str(other), "--out", str(b), *none]).exit_code == 0
+    r = _run(["export", str(a / "checkpoint.pt"), "--prior", str(other), "--out", str(c)])
+    assert r.exit_code == 0, r.output
+    for name in ("edges.tsv", "ranking.tsv.gz"):
+        ours = pd.read_csv(c / name, sep="\t")
+        theirs = pd.read_csv(b / name, sep="\t")
+        pd.testing.assert_frame_equal(ours, theirs)
+    assert pd.read_csv(c / "ranking.tsv.gz", sep="\t")["in_prior"].head(3).tolist() == [1, 1, 1]
+    # and the run's own prior (prior_used.tsv) is the default
+    d = tmp_path / "d"
+    assert _run(["export", str(a / "checkpoint.pt"), "--out", str(d)]).exit_code == 0
+    assert (d / "edges.tsv").read_bytes() == (a / "edges.tsv").read_bytes()
+    # a run without a prior: the same model; --no-prior re-ranks as that run did
+    e, f = tmp_path / "e", tmp_path / "f"
+    assert _run(["infer", str(expr), "--out", str(e), *none]).exit_code == 0
+    assert _run(["export", str(a / "checkpoint.pt"), "--no-prior", "--out", str(f)]).exit_code == 0
+    assert (f / "edges.tsv").read_bytes() == (e / "edges.tsv").read_bytes()
+    assert (f / "ranking.tsv.gz").is_file()
+    r = _run(["export", str(a / "checkpoint.pt"), "--no-prior", "--prior", str(other), "--out", str(tmp_path / "g")])
+    assert r.exit_code == 4 and "exclude" in r.output
 
 
 def test_export_rejects_a_non_checkpoint(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ ODD_GENES = [
     "$\\alpha$_`tick`",
 ]
 GENES = [*ODD_GENES, "G0", "G1"]
-FAST = ["--epochs", "3", "--hidden", "4", "--solver", "rk4", "--solver-steps", "2", "--prune-start", "2",
+FAST = ["--epochs", "3", "--pruning", "dash", "--hidden", "4", "--solver", "rk4", "--solver-steps", "2", "--prune-start", "2",
         "--prune-every", "2", "--batch-size", "8", "--threads", "1", "--val-fraction", "0.2"]
 
 

@@ -352,7 +352,7 @@ def test_cut_network_uses_the_ranking(run_copy: Path) -> None:
     assert rep.values["network_effects_source"] == "ranking.tsv.gz"
     assert rep.values["network_edges"] == 5
     cut_pairs = set(zip(cut["regulator"], cut["target"]))
-    full = edges.set_index(["regulator", "target"])["weight"]
+    full = edges.set_index(["regulator", "target"])["effect"].abs()  # weight is the ranking score
     for r in rep.removed.itertuples():
         expected = full.get((r.regulator, r.target), 0.0)
         assert r.weight == pytest.approx(expected, rel=1e-8)  # the ranking has 9 significant digits
