@@ -273,7 +273,7 @@ def _shared_training(t: Task, threads: int) -> tuple[Path, float, float, str]:
         lock = _LOCKS.setdefault(base, threading.Lock())
     with lock:
         done = base / "done.json"
-        key = {"data": t.ds.key, "options": opts, "seed": t.seed}
+        key = {"data": t.ds.key, "options": opts, "seed": t.seed, "code": TRAIN_CODE}  # retrain when training changes
         if done.is_file() and json.loads(done.read_text()).get("key") == key and (base / "out" / "checkpoint.pt").is_file():
             d = json.loads(done.read_text())
             return base / "out", d["seconds"], d["peak_mib"], d["command"]
@@ -646,6 +646,21 @@ def _code_digest() -> str:
 
 
 CODE = _code_digest()
+
+
+def _train_code_digest() -> str:
+    """Digest of the dashgrn files that decide a training run (not the ranking, export or report):
+    shared trainings are redone when it changes, re-ranked when only the rest changes."""
+    h = hashlib.sha256()
+    pkg = ROOT / "dashgrn"
+    files = [pkg / f for f in ("config.py", "data.py", "model.py", "solvers.py", "training.py", "pruning.py",
+                               "pipeline.py", "tables.py")] + sorted((pkg / "io").rglob("*.py"))
+    for f in files:
+        h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
+TRAIN_CODE = _train_code_digest()
 
 
 def write_report(records: list[dict], failures: list[str], datasets: list[str], noises: list[str],

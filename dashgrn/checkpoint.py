@@ -19,11 +19,14 @@ from .model import PhoenixODE
 FORMAT = "dashgrn-checkpoint/1"
 
 
-def save_checkpoint(path: str | Path, model: PhoenixODE, genes: list[str], meta: dict[str, Any]) -> None:
-    """Write ``model`` with its gene order and ``meta`` (config, versions...) atomically."""
+def save_checkpoint(path: str | Path, model: PhoenixODE, genes: list[str], meta: dict[str, Any],
+                    members: list[PhoenixODE] | None = None) -> None:
+    """Write ``model`` with its gene order and ``meta`` (config, versions...) atomically;
+    ``members`` are the other models of an ensemble (stored under ``members``)."""
     payload = {
         "format": FORMAT,
         "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        "members": [{k: v.detach().cpu() for k, v in m.state_dict().items()} for m in (members or [])],
         "meta": json.dumps({
             "genes": list(genes), "n_genes": model.n_genes, "hidden": model.hidden, "rate": model.rate_fn, **meta,
         }),
@@ -46,17 +49,33 @@ def load_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         msg = f"{path}: not a dashgrn checkpoint (format {payload.get('format') if isinstance(payload, dict) else None!r})"
         raise InputError(msg, hint="give the checkpoint.pt written by 'dashgrn infer'")
+    models, meta = _models(path, payload, everyone=False)
+    return models[0], meta
+
+
+def load_ensemble(path: str | Path, *, map_location: str | torch.device = "cpu") -> tuple[list[PhoenixODE], dict[str, Any]]:
+    """Every model of a checkpoint (one, or the members of an ensemble, member 1 first)."""
+    path = Path(path)
+    model, meta = load_checkpoint(path, map_location=map_location)  # checks the file
+    payload = torch.load(path, map_location=map_location, weights_only=True)
+    models, _ = _models(path, payload, everyone=True)
+    return models, meta
+
+
+def _models(path: Path, payload: dict[str, Any], *, everyone: bool) -> tuple[list[PhoenixODE], dict[str, Any]]:
     meta = json.loads(payload["meta"])
-    state = payload["state"]
-    dtype = state["W_s"].dtype
-    model = PhoenixODE(int(meta["n_genes"]), int(meta["hidden"]), dtype=dtype, rate=meta.get("rate", "relu"))
-    try:
-        model.load_state_dict(state)
-    except RuntimeError as exc:
-        msg = f"{path}: checkpoint weights do not match its recorded shape ({exc})"
-        raise ConfigError(msg) from None
-    model.eval()
-    return model, meta
+    states = [payload["state"], *(payload.get("members") or [])] if everyone else [payload["state"]]
+    models = []
+    for state in states:
+        model = PhoenixODE(int(meta["n_genes"]), int(meta["hidden"]), dtype=state["W_s"].dtype,
+                           rate=meta.get("rate", "relu"))
+        try:
+            model.load_state_dict(state)
+        except RuntimeError as exc:
+            msg = f"{path}: checkpoint weights do not match its recorded shape ({exc})"
+            raise ConfigError(msg) from None
+        models.append(model.eval())
+    return models, meta
 
 
 RESUME_FORMAT = "dashgrn-resume/1"

@@ -32,7 +32,7 @@ def effect_matrix(model: PhoenixODE, *, block: int | None = None) -> sp.csr_matr
 
 
 def network_from_effects(
-    E: sp.spmatrix,
+    E: sp.spmatrix | list[sp.spmatrix],
     genes: list[str],
     prior: sp.spmatrix | None,
     *,
@@ -46,7 +46,7 @@ def network_from_effects(
     """The ranking of every pair and the exported edge table (:mod:`dashgrn.ranking`).
 
     The table has the columns ``regulator, target, weight, sign, rank, effect, in_prior``,
-    ranked 1..n in ranking order.
+    ranked 1..n in ranking order. ``E`` may be a list (the members of an ensemble).
     """
     rk = rank_pairs(E, genes, prior, ranking)
     chosen = select_edges(

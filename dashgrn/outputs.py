@@ -103,7 +103,7 @@ def write_run(
     dump_json(out / "config.json", config)
     written.append(out / "config.json")
     meta = {"config": result.config.to_dict(), "versions": vers, "summary": result.summary}
-    save_checkpoint(out / "checkpoint.pt", result.model, result.genes, meta)
+    save_checkpoint(out / "checkpoint.pt", result.model, result.genes, meta, members=result.members[1:])
     written.append(out / "checkpoint.pt")
     if result.resume_state is not None:
         save_resume(out / "resume.pt", result.resume_state)

@@ -43,13 +43,16 @@ class InferResult:
     ranking
         Every pair with a non-zero effect or in the prior, best first.
     effects
-        The effect matrix E of the selected checkpoint (sparse, regulator x target).
+        The effect matrix E (sparse, regulator x target; the members' mean for an ensemble).
     genes
         Gene order of the model and of ``effects``.
     history
         One row per epoch (losses, learning rate, sparsity, layer densities).
     model
-        The trained :class:`PhoenixODE` at the selected checkpoint.
+        The trained :class:`PhoenixODE` at the selected checkpoint (ensemble member 1).
+    members
+        Every ensemble member (``model`` first); ``effects`` is their mean E and the
+        ranking averages their standardised effects.
     summary
         Counts and figures for reports: data, prior, training, network.
     """
@@ -66,6 +69,7 @@ class InferResult:
     prior_edges: pd.DataFrame | None = None
     resume_state: dict[str, Any] | None = None
     ranking: Ranking | None = None
+    members: list[PhoenixODE] = field(default_factory=list)
     singlecell: Any = None  # a dashgrn.singlecell.SingleCellRecord for single-cell snapshots
 
 
@@ -204,36 +208,67 @@ def infer(
             s["self_loops_dropped"], s["regulators"],
         )
     pa = make_pairs(expr, scale=cfg.scale)
-    pairs = _to_pairs(pa, cfg, rng).to(device, dtype)
-    log.info(
-        "data: %d genes, %d trajectories, %d pairs (%d train, %d validation); scaling: %s",
-        expr.n_genes, pa.n_trajectories, pa.y0.shape[0], pairs.train.numel(), pairs.val.numel(), pa.scale["mode"],
-    )
-
-    pruner = build_pruner(cfg, aligned)
-    model = PhoenixODE(expr.n_genes, cfg.hidden, generator=tgen, dtype=dtype, rate=cfg.rate)
-    pruner.init_state(cfg.hidden, expr.n_genes, rng)
-    model.to(device)
     tcfg = TrainConfig(
         epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size, lr_patience=cfg.lr_patience,
         early_stopping=cfg.early_stopping, original_lr_reset_bug=cfg.original_lr_reset_bug,
     )
     solver = SolverConfig(method=cfg.solver, rtol=cfg.rtol, atol=cfg.atol, steps=cfg.solver_steps, adjoint=cfg.adjoint)
-    trainer = Trainer(model, pairs, tcfg, pruner, solver, generator=tgen)
+    # An ensemble of cfg.ensemble members, trained one after the other; member 1 uses the seed
+    # itself, member k its own seed (member_seed). Resume continues inside the member it stopped in.
+    models: list[PhoenixODE] = []
+    results: list[TrainResult] = []
+    first = 0
     if resume is not None:
-        trainer.load_state_dict(resume)
-        log.info("resuming after epoch %d", trainer.epoch)
-    result: TrainResult = trainer.run(callback=callback, stop_requested=stop_requested)
-    resume_state = trainer.state_dict() if result.stopped == "interrupted" else None
-    model.load_state_dict(result.best_state)
-    model.eval()
-    E = effect_matrix(model)
+        done = resume.get("ensemble_done") or []
+        done_meta = resume["meta"].get("ensemble_done") or []
+        for state, meta in zip(done, done_meta):
+            m = PhoenixODE(expr.n_genes, cfg.hidden, dtype=dtype, rate=cfg.rate)
+            m.load_state_dict(state)
+            models.append(m.to(device).eval())
+            results.append(TrainResult(**meta, best_state=state))
+        first = len(models)
+    resume_state = None
+    for k in range(first, cfg.ensemble):
+        if k > 0:
+            tgen, rng = seed_everything(member_seed(cfg.seed, k))
+        pairs = _to_pairs(pa, cfg, rng).to(device, dtype)
+        if k == first:
+            log.info(
+                "data: %d genes, %d trajectories, %d pairs (%d train, %d validation); scaling: %s",
+                expr.n_genes, pa.n_trajectories, pa.y0.shape[0], pairs.train.numel(), pairs.val.numel(),
+                pa.scale["mode"],
+            )
+        if cfg.ensemble > 1:
+            log.info("ensemble member %d of %d", k + 1, cfg.ensemble)
+        pruner = build_pruner(cfg, aligned)
+        model = PhoenixODE(expr.n_genes, cfg.hidden, generator=tgen, dtype=dtype, rate=cfg.rate)
+        pruner.init_state(cfg.hidden, expr.n_genes, rng)
+        model.to(device)
+        trainer = Trainer(model, pairs, tcfg, pruner, solver, generator=tgen)
+        if resume is not None and k == first:
+            trainer.load_state_dict(resume)
+            log.info("resuming after epoch %d", trainer.epoch)
+        member_cb = None if callback is None else (lambda row, k=k: callback({**row, "member": k + 1}))
+        result: TrainResult = trainer.run(callback=member_cb, stop_requested=stop_requested)
+        model.load_state_dict(result.best_state)
+        models.append(model.eval())
+        results.append(result)
+        if result.stopped == "interrupted":
+            resume_state = trainer.state_dict()
+            resume_state["ensemble_done"] = [
+                {key: v.detach().cpu().clone() for key, v in r.best_state.items()} for r in results[:-1]]
+            resume_state["meta"]["ensemble_done"] = [_result_meta(r) for r in results[:-1]]
+            break
+    model, result = models[0], results[0]
+    effects = [effect_matrix(m) for m in models]
+    E = effects[0] if len(effects) == 1 else sum(effects[1:], effects[0]) / len(effects)
     ranking, edges = network_from_effects(
-        E, expr.genes, aligned.matrix if aligned is not None else None, ranking=cfg.ranking, export=cfg.export,
+        effects, expr.genes, aligned.matrix if aligned is not None else None, ranking=cfg.ranking, export=cfg.export,
         new_edge_quantile=cfg.new_edge_quantile, export_degree=cfg.export_degree, top_k=cfg.top_k,
         min_weight=cfg.min_weight,
     )
-    history = pd.DataFrame(result.history)
+    history = pd.concat(
+        [pd.DataFrame(r.history).assign(member=k + 1) for k, r in enumerate(results)], ignore_index=True)
     n = expr.n_genes
     summary = {
         "data": {
@@ -247,6 +282,12 @@ def infer(
             "best_val_loss": result.best_val_loss, "stopped": result.stopped,
             "at_final_sparsity": result.at_final_sparsity, "device": str(device),
             "seconds": time.perf_counter() - t_start,
+            "ensemble": len(models),
+            "members": [
+                {"member": k + 1, "seed": cfg.seed if k == 0 else member_seed(cfg.seed, k),
+                 "epochs_run": len(r.history), "best_epoch": r.best_epoch, "best_val_loss": r.best_val_loss,
+                 "stopped": r.stopped} for k, r in enumerate(results)
+            ],
         },
         "network": {
             "edges": len(edges), "ranking": ranking.mode, "export": cfg.export,
@@ -264,7 +305,19 @@ def infer(
         edges=edges, effects=E, genes=list(expr.genes), history=history, model=model, config=cfg,
         summary=summary, prune_events=result.prune_events, stopped=result.stopped,
         prior_edges=_prior_table(aligned), resume_state=resume_state, ranking=ranking, singlecell=sc_record,
+        members=models,
     )
+
+
+def member_seed(seed: int, k: int) -> int:
+    """The seed of ensemble member ``k`` (0-based; member 0 uses ``seed`` itself)."""
+    return seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+
+
+def _result_meta(r: TrainResult) -> dict[str, Any]:
+    """A finished member's training record, JSON-safe (for the resume file)."""
+    return {"history": r.history, "best_epoch": r.best_epoch, "best_val_loss": r.best_val_loss,
+            "prune_events": r.prune_events, "stopped": r.stopped, "at_final_sparsity": r.at_final_sparsity}
 
 
 def _prior_table(aligned: AlignedPrior | None) -> pd.DataFrame | None:

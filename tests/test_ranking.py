@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from dashgrn.ranking import rank_pairs, resolve_ranking, select_edges
+from dashgrn.ranking import rank_pairs, resolve_ranking, select_edges, standardised_effects
 
 GENES = ["a", "b", "c", "d"]
 #: E[i, j]: regulator i -> target j (diagonal entries must be ignored)
@@ -28,22 +28,45 @@ def _pairs(r):
     return [(GENES[i], GENES[j]) for i, j in zip(r.row, r.col)]
 
 
-def test_effect_ranking_orders_by_magnitude_and_skips_diagonal():
+#: z of the non-zero pairs, by hand: per target, (|E| - mean) / sd over its 3 regulators
+Z = {("c", "a"): 1.414214, ("b", "c"): 1.372813, ("b", "d"): 1.069045, ("a", "b"): 0.980581,
+     ("d", "b"): 0.392232, ("c", "d"): 0.267261, ("a", "c"): -0.392232, ("d", "c"): -0.980581}
+
+
+def test_standardised_effects_match_numpy():
+    rng = np.random.default_rng(3)
+    M = rng.normal(size=(7, 7)) * (rng.random((7, 7)) < 0.4)
+    M[:, 2] = 0.0  # a target with no effects at all: z = 0
+    r, c = np.nonzero(~np.eye(7, dtype=bool))
+    got = standardised_effects(sp.csr_matrix(M), r, c)
+    A = np.abs(M).astype(float)
+    np.fill_diagonal(A, np.nan)
+    mu, sd = np.nanmean(A, axis=0), np.nanstd(A, axis=0)
+    want = np.where(sd[c] > 0, (A[r, c] - mu[c]) / np.where(sd[c] > 0, sd[c], 1), 0.0)
+    np.testing.assert_allclose(got, want, atol=1e-12)
+
+
+def test_effect_ranking_orders_by_standardised_effect_and_skips_diagonal():
     r = rank_pairs(sp.csr_matrix(E), GENES, None, "effect")
     assert r.mode == "effect"
-    assert _pairs(r) == [("a", "b"), ("d", "b"), ("b", "c"), ("b", "d"), ("c", "d"), ("a", "c"), ("c", "a")]
-    np.testing.assert_allclose(r.weight, [0.8, 0.6, 0.4, 0.3, 0.2, 0.1, 0.05])
-    np.testing.assert_allclose(r.effect, [0.8, -0.6, 0.4, -0.3, 0.2, -0.1, 0.05])
+    assert _pairs(r) == [("c", "a"), ("b", "c"), ("b", "d"), ("a", "b"), ("d", "b"), ("c", "d"), ("a", "c")]
+    np.testing.assert_allclose(r.z, [Z[p] for p in _pairs(r)], atol=1e-6)
+    np.testing.assert_allclose(r.effect, [0.05, 0.4, -0.3, 0.8, -0.6, 0.2, -0.1])
+    assert r.weight[0] == pytest.approx(1.0) and r.weight[-1] == pytest.approx(0.01)
+    assert (np.diff(r.weight) <= 0).all()
     assert not r.in_prior.any()
 
 
 def test_prior_first_puts_prior_pairs_first_even_without_effect():
     r = rank_pairs(sp.csr_matrix(E), GENES, PRIOR)
     assert r.mode == "prior-first"
-    assert _pairs(r)[:2] == [("a", "c"), ("d", "c")]
+    assert _pairs(r) == [("a", "c"), ("d", "c"), ("c", "a"), ("b", "c"), ("b", "d"), ("a", "b"), ("d", "b"),
+                         ("c", "d")]
     assert list(r.in_prior) == [True, True] + [False] * 6
-    # weight = in_prior + |E| / (2 max|E|), max over off-diagonal pairs = 0.8
-    np.testing.assert_allclose(r.weight[:3], [1 + 0.1 / 1.6, 1.0, 0.8 / 1.6])
+    # s = 0.01 + 0.99 (z - min z) / (max z - min z); weight = in_prior + s / 2
+    zmin, zmax = Z[("d", "c")], Z[("c", "a")]
+    s_ac = 0.01 + 0.99 * (Z[("a", "c")] - zmin) / (zmax - zmin)
+    np.testing.assert_allclose(r.weight[:3], [1 + s_ac / 2, 1.005, 0.5], atol=1e-6)
     assert r.effect[1] == 0.0
 
 
@@ -55,22 +78,22 @@ def test_ties_are_broken_by_names():
 
 
 def test_calibrated_export_with_prior():
-    r = rank_pairs(sp.csr_matrix(E), GENES, PRIOR)
-    # prior |E| = [0.1, 0.0]; the 0.5 quantile is 0.05 -> every new pair with |E| >= 0.05
-    idx = select_edges(r, 4, new_edge_quantile=0.5)
-    assert len(idx) == 8
-    # quantile 1.0 -> threshold 0.1: drops c -> a (0.05)
+    strong = sp.csr_matrix(np.array([[0, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0], [0, 0, -1, 0]]))  # b->c, d->c
+    r = rank_pairs(sp.csr_matrix(E), GENES, strong)
+    # prior z = [1.373, -0.981]; quantile 1.0 -> only new pairs with z >= 1.373: c -> a
     idx = select_edges(r, 4, new_edge_quantile=1.0)
-    assert ("c", "a") not in [_pairs(r)[i] for i in idx]
-    assert len(idx) == 7
-    # prior edges are always exported, even with no effect
-    assert {0, 1} <= set(idx.tolist())
+    assert sorted(_pairs(r)[i] for i in idx) == [("b", "c"), ("c", "a"), ("d", "c")]
+    # the median (0.196) lets in every new pair but a -> c (z -0.392)
+    idx = select_edges(r, 4, new_edge_quantile=0.5)
+    assert len(idx) == 7 and ("a", "c") not in [_pairs(r)[i] for i in idx]
+    # prior edges are always exported, even with no effect (d -> c)
+    assert ("d", "c") in [_pairs(r)[i] for i in select_edges(r, 4, new_edge_quantile=1.0)]
 
 
 def test_calibrated_export_without_prior_uses_degree():
     r = rank_pairs(sp.csr_matrix(E), GENES, None)
     idx = select_edges(r, 4, degree=0.75)  # round(0.75 * 4) = 3
-    assert [_pairs(r)[i] for i in idx] == [("a", "b"), ("d", "b"), ("b", "c")]
+    assert [_pairs(r)[i] for i in idx] == [("c", "a"), ("b", "c"), ("b", "d")]
 
 
 def test_support_export_top_k_and_min_weight():
@@ -87,7 +110,7 @@ def test_table_columns_and_signs():
     t = r.table(GENES)
     assert list(t.columns) == ["regulator", "target", "weight", "sign", "rank", "effect", "in_prior"]
     assert t["rank"].tolist() == list(range(1, 9))
-    assert t["sign"].tolist() == [-1, 0, 1, -1, 1, -1, 1, 1]
+    assert t["sign"].tolist() == [-1, 0, 1, 1, -1, 1, -1, 1]
     assert t["in_prior"].tolist() == [1, 1, 0, 0, 0, 0, 0, 0]
 
 

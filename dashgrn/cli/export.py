@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         ranking or export settings, or another prior (without retraining)."""
         from .._atomic import check_output_dir, staged_output_dir
         from .._errors import ConfigError
-        from ..checkpoint import load_checkpoint
+        from ..checkpoint import load_ensemble
         from ..config import InferConfig
         from ..export import write_edges, write_graphml
         from ..io import read_prior
@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         from ..outputs import write_ranking
 
         check_output_dir(out, overwrite=overwrite)
-        model, meta = load_checkpoint(checkpoint)
+        models, meta = load_ensemble(checkpoint)
         saved = (meta.get("config") or {}) if isinstance(meta.get("config"), dict) else {}
         base = InferConfig().to_dict()
         keys = ("ranking", "export", "new_edge_quantile", "export_degree")
@@ -54,7 +54,7 @@ def register(app: typer.Typer) -> None:
         ci = bool(saved.get("case_insensitive", False))
         matrix = read_prior(prior).align(meta["genes"], case_insensitive=ci).matrix if prior is not None else None
         ranking_table, edges = network_from_effects(
-            effect_matrix(model), meta["genes"], matrix, ranking=cfg.ranking, export=cfg.export,
+            [effect_matrix(m) for m in models], meta["genes"], matrix, ranking=cfg.ranking, export=cfg.export,
             new_edge_quantile=cfg.new_edge_quantile, export_degree=cfg.export_degree, top_k=cfg.top_k,
             min_weight=cfg.min_weight,
         )

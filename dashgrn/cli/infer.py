@@ -36,21 +36,26 @@ class _StopFlag:
         stderr.print("stopping after this batch; the best checkpoint so far will be written (Ctrl-C again to abort)")
 
 
-def _progress_callback(epochs: int):  # noqa: ANN202
-    """A rich progress bar on a terminal, plain log lines otherwise."""
+def _progress_callback(epochs: int, members: int = 1):  # noqa: ANN202
+    """A rich progress bar on a terminal, plain log lines otherwise (epochs of every member)."""
     if is_quiet():
         return None, None
+
+    def tag(row: dict[str, float]) -> str:
+        return f"model {int(row.get('member', 1))}/{members} " if members > 1 else ""
+
     if stderr.is_terminal:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
         progress = Progress(
-            TextColumn("epoch {task.completed}/{task.total}"), BarColumn(), TextColumn("{task.fields[info]}"),
-            TimeElapsedColumn(), TimeRemainingColumn(), console=stderr, transient=True,
+            TextColumn("{task.fields[tag]}epoch {task.fields[epoch]}"), BarColumn(), TextColumn("{task.fields[info]}"),
+            TimeElapsedColumn(), console=stderr, transient=True,
         )
-        task = progress.add_task("train", total=epochs, info="")
+        task = progress.add_task("train", total=epochs * members, info="", tag="", epoch=0)
 
         def cb(row: dict[str, float]) -> None:
-            progress.update(task, completed=int(row["epoch"]), info=(
+            done = (int(row.get("member", 1)) - 1) * epochs + int(row["epoch"])
+            progress.update(task, completed=done, tag=tag(row), epoch=int(row["epoch"]), info=(
                 f"train {row['train_loss']:.3g} val {row['val_loss']:.3g} sparsity {row['weight_sparsity']:.1%}"
             ))
 
@@ -61,8 +66,9 @@ def _progress_callback(epochs: int):  # noqa: ANN202
         e = int(row["epoch"])
         if e == 1 or e % every == 0 or row["pruned"]:
             log.info(
-                "epoch %d/%d  train %.4g  val %.4g  lr %.2g  sparsity %.1f%%%s", e, epochs, row["train_loss"],
-                row["val_loss"], row["lr"], 100 * row["weight_sparsity"], "  (pruned)" if row["pruned"] else "",
+                "%sepoch %d/%d  train %.4g  val %.4g  lr %.2g  sparsity %.1f%%%s", tag(row), e, epochs,
+                row["train_loss"], row["val_loss"], row["lr"], 100 * row["weight_sparsity"],
+                "  (pruned)" if row["pruned"] else "",
             )
 
     return cb_plain, None
@@ -87,7 +93,8 @@ def register(app: typer.Typer) -> None:
         scale: Annotated[str, typer.Option("--scale", help="auto | none | minmax: bring expression to about [0, 1].", rich_help_panel=H_DATA)] = "auto",
         val_fraction: Annotated[float, typer.Option("--val-fraction", help="Fraction of trajectories (or pairs) held out for validation.", rich_help_panel=H_DATA)] = 0.066,
         hidden: Annotated[int, typer.Option("--hidden", help="Hidden width H of each branch (SPEC: 40).", rich_help_panel=H_MODEL)] = 120,
-        epochs: Annotated[int, typer.Option("--epochs", help="Training epochs.", rich_help_panel=H_MODEL)] = 200,
+        ensemble: Annotated[int, typer.Option("--ensemble", help="Models trained with their own seeds; edges are ranked by their mean standardised effect (1 = a single model).", rich_help_panel=H_MODEL)] = 2,
+        epochs: Annotated[int, typer.Option("--epochs", help="Training epochs.", rich_help_panel=H_MODEL)] = 400,
         lr: Annotated[float, typer.Option("--lr", help="Learning rate (5x on gene multipliers).", rich_help_panel=H_MODEL)] = 1e-3,
         batch_size: Annotated[int, typer.Option("--batch-size", help="Pairs per optimisation step (one ODE solve).", rich_help_panel=H_MODEL)] = 32,
         early_stopping: Annotated[int, typer.Option("--early-stopping", help="Stop after this many epochs without improvement at the final sparsity (0: off).", rich_help_panel=H_MODEL)] = 40,
@@ -192,7 +199,7 @@ def register(app: typer.Typer) -> None:
 
         flag = _StopFlag()
         old = {s: signal.signal(s, flag) for s in (signal.SIGINT, signal.SIGTERM)}
-        callback, progress = _progress_callback(cfg.epochs)
+        callback, progress = _progress_callback(cfg.epochs, cfg.ensemble)
         t0 = time.perf_counter()
         try:
             if progress is not None:

@@ -221,6 +221,8 @@ def _read_history(path: Path) -> pd.DataFrame:
         raise InputError(msg, hint=_HINT_RUN)
     for c in hist.columns:
         hist[c] = pd.to_numeric(hist[c], errors="coerce")
+    if "member" in hist.columns:  # an ensemble: the training figures show member 1
+        hist = hist[hist["member"] == 1]
     return hist.sort_values("epoch", kind="mergesort").reset_index(drop=True)
 
 
@@ -463,6 +465,7 @@ def _training_section(rf: RunFolder, values: dict[str, Any]) -> list[int]:
     prune_epochs = [int(e) for e in h.loc[pruned, "epoch"]]
     values.update(
         training_epochs_run=len(h),
+        training_ensemble=int((rf.summary.get("training") or {}).get("ensemble") or 1),
         training_best_epoch=best_epoch,
         training_best_val_loss=_num(best["val_loss"].iloc[0]) if len(best) else None,
         training_best_train_loss=_num(best["train_loss"].iloc[0]) if len(best) else None,

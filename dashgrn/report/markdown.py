@@ -170,6 +170,9 @@ def render_markdown(report: Report) -> str:
     out += [""]
 
     out += ["## Training", ""]
+    if (v.get("training_ensemble") or 1) > 1:
+        out += [f"An ensemble of {fmt_int(v.get('training_ensemble'))} models; the numbers and figures below are "
+                "model 1's (every model's epochs are in history.tsv).", ""]
     out += _kv([
         ("epochs run", f"{fmt_int(v.get('training_epochs_run'))} ({v.get('training_stopped') or 'NA'})"),
         ("best epoch", f"{fmt_int(v.get('training_best_epoch'))}: train loss {fmt_num(v.get('training_best_train_loss'))}, "

@@ -59,7 +59,7 @@ def _run(args: list[str]):
 def test_infer_writes_every_output(tiny: tuple[Path, Path], tmp_path: Path) -> None:
     expr, prior = tiny
     out = tmp_path / "run"
-    r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(out), *FAST])
+    r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(out), *FAST, "--ensemble", "1"])
     assert r.exit_code == 0, r.output
     for name in ("edges.tsv", "network.graphml", "checkpoint.pt", "config.json", "history.tsv", "run.json",
                  "ranking.tsv.gz"):
@@ -80,16 +80,19 @@ def test_infer_writes_every_output(tiny: tuple[Path, Path], tmp_path: Path) -> N
     ranking = pd.read_csv(out / "ranking.tsv.gz", sep="\t")
     assert len(ranking) == 8 * 7
     assert ranking["rank"].tolist() == list(range(1, 57))
-    # prior-first: the prior's pairs lead, each group by |effect|
+    # prior-first: the prior's pairs lead, each group by |effect| standardised within its target
     pri = pd.read_csv(prior, sep="\t")
     n_prior = len(pri)
     assert ranking["in_prior"].tolist() == [1] * n_prior + [0] * (56 - n_prior)
-    for part in (ranking.iloc[:n_prior], ranking.iloc[n_prior:]):
-        mag = part["effect"].abs().to_numpy()
-        assert (mag[:-1] >= mag[1:]).all()
-    # calibrated export: every prior edge, plus new pairs with |effect| >= the median prior |effect|
-    thr = ranking.iloc[:n_prior]["effect"].abs().quantile(0.5)
-    expect = ranking[(ranking["in_prior"] == 1) | (ranking["effect"].abs() >= thr)]
+    mag = ranking["effect"].abs()
+    z = (mag - mag.groupby(ranking["target"]).transform("mean")) / mag.groupby(ranking["target"]).transform(
+        lambda v: v.std(ddof=0))
+    listed = (ranking["in_prior"] == 1) | (mag > 0)
+    for part in (z[:n_prior], z[n_prior:][listed[n_prior:]]):
+        assert (part.to_numpy()[:-1] >= part.to_numpy()[1:] - 1e-6).all()
+    # calibrated export: every prior edge, plus new pairs whose z reaches the prior edges' median z
+    thr = z[:n_prior].quantile(0.5)
+    expect = ranking[(ranking["in_prior"] == 1) | ((z >= thr - 1e-6) & (mag > 0))]
     assert edges[["regulator", "target"]].values.tolist() == expect[["regulator", "target"]].values.tolist()
     assert run["summary"]["network"]["prior_edges_exported"] == n_prior
 
@@ -174,6 +177,39 @@ def test_export_with_another_prior_equals_infer_with_it(tiny: tuple[Path, Path],
     assert (f / "ranking.tsv.gz").is_file()
     r = _run(["export", str(a / "checkpoint.pt"), "--no-prior", "--prior", str(other), "--out", str(tmp_path / "g")])
     assert r.exit_code == 4 and "exclude" in r.output
+
+
+def test_ensemble_members_are_trained_saved_and_averaged(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    from dashgrn.checkpoint import load_ensemble
+    from dashgrn.network import effect_matrix
+    from dashgrn.pipeline import member_seed
+    from dashgrn.ranking import rank_pairs, standardised_effects
+
+    expr, prior = tiny
+    out = tmp_path / "run"
+    r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(out), *FAST, "--ensemble", "3"])
+    assert r.exit_code == 0, r.output
+    hist = pd.read_csv(out / "history.tsv", sep="\t")
+    assert hist["member"].tolist() == [1] * 6 + [2] * 6 + [3] * 6  # each: events at 2 and 4
+    assert hist["pruned"].tolist() == [0, 1, 0, 1, 0, 0] * 3
+    run = json.loads((out / "run.json").read_text())
+    members = run["summary"]["training"]["members"]
+    assert [m["seed"] for m in members] == [0, member_seed(0, 1), member_seed(0, 2)]
+    assert len({m["seed"] for m in members}) == 3
+    models, meta = load_ensemble(out / "checkpoint.pt")
+    assert len(models) == 3
+    assert not torch.equal(models[0].W_s, models[1].W_s)
+    # the ranking is the mean of the members' standardised effects
+    genes = meta["genes"]
+    effects = [effect_matrix(m) for m in models]
+    rk = rank_pairs(effects, genes, None, "effect")
+    zsum = sum(standardised_effects(E, rk.row, rk.col) for E in effects)  # zeros of pruned members count
+    np.testing.assert_allclose(rk.z, zsum / 3, atol=1e-9)
+    np.testing.assert_allclose(rk.effect, [np.mean([E[i, j] for E in effects]) for i, j in zip(rk.row, rk.col)])
+    # dashgrn export re-derives the same network from the three saved models
+    again = tmp_path / "again"
+    assert _run(["export", str(out / "checkpoint.pt"), "--out", str(again)]).exit_code == 0
+    assert (again / "edges.tsv").read_bytes() == (out / "edges.tsv").read_bytes()
 
 
 def test_export_rejects_a_non_checkpoint(tmp_path: Path) -> None:

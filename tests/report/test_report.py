@@ -136,6 +136,8 @@ def test_json_numbers_equal_edges_and_history(tiny_run: dict[str, Any]) -> None:
         .sort_values(["d", "s"], ascending=False)
     assert v["network_top_regulator"] == top["regulator"].iloc[0]
 
+    assert v["training_ensemble"] == hist["member"].max() == 2  # the default ensemble; member 1 is shown
+    hist = hist[hist["member"] == 1]
     assert v["training_epochs_run"] == len(hist)
     best = int(hist["best_epoch"].iloc[-1])
     row = hist[hist["epoch"] == best].iloc[0]
