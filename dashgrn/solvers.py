@@ -60,8 +60,39 @@ class _Rescaled(nn.Module):
         return self.dt * self.func(s, z)
 
 
+#: adaptive method used when a fixed-step solve diverges (see :func:`solve_pairs`)
+FALLBACK = "dopri5"
+
+
 def solve_pairs(func: nn.Module, y0: torch.Tensor, dt: torch.Tensor, config: SolverConfig) -> torch.Tensor:
-    """Integrate every row of ``y0`` (B, N) over its own interval ``dt`` (B,) and return (B, N)."""
+    """Integrate every row of ``y0`` (B, N) over its own interval ``dt`` (B,) and return (B, N).
+
+    A fixed-step solve (``rk4``, ``euler``) that diverges (a non-finite result, or one more than
+    10 x (1 + max |y0|) away from zero: the steps were too long for the current, stiffer model)
+    is redone with the adaptive ``dopri5`` at the configured tolerances; other batches are
+    unchanged.
+    """
+    out = _solve(func, y0, dt, config)
+    if config.method in ("rk4", "euler") and _diverged(out, y0):
+        FALLBACKS[0] += 1
+        out = _solve(func, y0, dt, SolverConfig(method=FALLBACK, rtol=config.rtol, atol=config.atol,
+                                                adjoint=config.adjoint))
+    return out
+
+
+#: how many solves fell back to the adaptive method in this process (for logs and tests)
+FALLBACKS = [0]
+
+
+def _diverged(out: torch.Tensor, y0: torch.Tensor) -> bool:
+    """Non-finite, or far outside the start states' range (expression is scaled to about [0, 1])."""
+    with torch.no_grad():
+        if not bool(torch.isfinite(out).all()):
+            return True
+        return bool(out.abs().max() > 10.0 * (1.0 + y0.abs().max()))
+
+
+def _solve(func: nn.Module, y0: torch.Tensor, dt: torch.Tensor, config: SolverConfig) -> torch.Tensor:
     import torchdiffeq
 
     rescaled = _Rescaled(func, dt.reshape(-1, 1).to(y0.dtype))

@@ -172,3 +172,33 @@ def test_blockwise_sparse_effect_matrix_equals_the_dense_one() -> None:
     dense = m.effect_matrix().numpy()
     for block in (1, 4, 13):
         np.testing.assert_array_equal(effect_matrix(m, block=block).toarray(), dense)
+
+
+class _Decay(torch.nn.Module):
+    """dy/dt = -k y: exact solution y0 exp(-k dt)."""
+
+    def __init__(self, k: float) -> None:
+        super().__init__()
+        self.k = k
+
+    def forward(self, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # noqa: ARG002
+        return -self.k * y
+
+
+def test_fixed_step_solve_that_diverges_falls_back_to_dopri5() -> None:
+    import dashgrn.solvers as solvers
+
+    y0 = torch.ones(3, 2, dtype=torch.float64)
+    dt = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
+    before = solvers.FALLBACKS[0]
+    # k = 40: rk4 with 4 steps (h k dt up to 20, far past rk4's stability limit 2.8) blows up
+    out = solve_pairs(_Decay(40.0), y0, dt, SolverConfig(method="rk4", steps=4, rtol=1e-8, atol=1e-10))
+    assert solvers.FALLBACKS[0] == before + 1
+    np.testing.assert_allclose(out.numpy(), np.exp(-40.0 * dt.numpy())[:, None] * np.ones((3, 2)), atol=1e-6)
+    # a stable fixed-step solve is left alone: it equals rk4's own result, not the exact one
+    h = 0.25
+    out = solve_pairs(_Decay(1.0), y0, dt, SolverConfig(method="rk4", steps=4))
+    assert solvers.FALLBACKS[0] == before + 1
+    z = -h * dt.numpy()  # one rk4 step of y' = -y over h * dt multiplies y by the Taylor polynomial
+    step = 1 + z + z**2 / 2 + z**3 / 6 + z**4 / 24
+    np.testing.assert_allclose(out.numpy()[:, 0], step**4, rtol=1e-12)
