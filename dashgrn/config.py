@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ._errors import ConfigError
+from .ranking import EXPORTS, RANKINGS
 
 
 #: (lambda_ppi, lambda_motif) when not given: DASH's simulation values for the SPEC
@@ -106,7 +107,7 @@ class InferConfig:
         if self.lambda_motif is None:
             object.__setattr__(self, "lambda_motif", lam_motif)
         choices = {"scale": ("auto", "none", "minmax"), "dtype": ("float32", "float64"), "rate": ("relu", "softplus"),
-                   "ranking": ("auto", "prior-first", "effect"), "export": ("calibrated", "support")}
+                   "ranking": RANKINGS, "export": EXPORTS}
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
                 msg = f"--{key.replace('_', '-')} must be one of {', '.join(allowed)}, got {getattr(self, key)!r}"

@@ -199,6 +199,9 @@ def infer(
     if expr.n_genes < 2:
         msg = f"{expr.source}: at least 2 genes are needed, found {expr.n_genes}"
         raise InputError(msg)
+    if cfg.ranking == "prior-first" and pnet is None:
+        msg = "--ranking prior-first needs a prior network"
+        raise ConfigError(msg, hint="give --prior FILE, or use --ranking effect / auto")
     aligned = pnet.align(expr.genes, case_insensitive=cfg.case_insensitive) if pnet is not None else None
     if aligned is not None:
         s = aligned.summary()

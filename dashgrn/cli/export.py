@@ -15,12 +15,12 @@ def register(app: typer.Typer) -> None:
     @handle_errors
     def export(
         checkpoint: Annotated[Path, typer.Argument(help="checkpoint.pt written by 'dashgrn infer'.")],
-        out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for edges.tsv and network.graphml.")],
+        out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for edges.tsv, network.graphml and ranking.tsv.gz.")],
         prior: Annotated[Optional[Path], typer.Option("--prior", help="Prior of the ranking and calibrated export [default: prior_used.tsv beside the checkpoint, if any].")] = None,
         no_prior: Annotated[bool, typer.Option("--no-prior", help="Rank and export without a prior (ignore prior_used.tsv).")] = False,
         ranking: Annotated[Optional[str], typer.Option("--ranking", help="auto | prior-first | effect [default: the run's].")] = None,
         export_rule: Annotated[Optional[str], typer.Option("--export", help="calibrated | support [default: the run's].")] = None,
-        new_edge_quantile: Annotated[Optional[float], typer.Option("--new-edge-quantile", help="Calibrated export: quantile of the prior edges' |E| a new edge must reach [default: the run's].")] = None,
+        new_edge_quantile: Annotated[Optional[float], typer.Option("--new-edge-quantile", help="Calibrated export: quantile of the prior edges' standardised effect a new edge must reach [default: the run's].")] = None,
         export_degree: Annotated[Optional[float], typer.Option("--export-degree", help="Calibrated export without a prior: edges per gene [default: the run's].")] = None,
         top_k: Annotated[Optional[int], typer.Option("--top-k", help="Export at most the k best-ranked edges.")] = None,
         min_weight: Annotated[float, typer.Option("--min-weight", help="Keep only edges with |E| >= this.")] = 0.0,
@@ -51,6 +51,9 @@ def register(app: typer.Typer) -> None:
             raise ConfigError(msg, hint="give one of them")
         if prior is None and not no_prior and (checkpoint.parent / "prior_used.tsv").is_file():
             prior = checkpoint.parent / "prior_used.tsv"
+        if cfg.ranking == "prior-first" and prior is None:
+            msg = "--ranking prior-first needs a prior"
+            raise ConfigError(msg, hint="give --prior FILE, or use --ranking effect / auto")
         ci = bool(saved.get("case_insensitive", False))
         matrix = read_prior(prior).align(meta["genes"], case_insensitive=ci).matrix if prior is not None else None
         ranking_table, edges = network_from_effects(

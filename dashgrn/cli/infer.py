@@ -167,6 +167,9 @@ def register(app: typer.Typer) -> None:
             if explicit or name not in settings:
                 settings[name] = value
         cfg = InferConfig.from_dict(settings, source=str(config) if config else "options")
+        if prior is None and cfg.ranking == "prior-first":
+            msg = "--ranking prior-first needs a prior network"
+            raise ConfigError(msg, hint="give --prior FILE, or use --ranking effect / auto")
         if prior is None and cfg.pruning in ("dash", "prior"):
             msg = f"--pruning {cfg.pruning} needs a prior network"
             raise ConfigError(msg, hint="give --prior FILE, or use --pruning imp / none")

@@ -212,6 +212,19 @@ def test_ensemble_members_are_trained_saved_and_averaged(tiny: tuple[Path, Path]
     assert (again / "edges.tsv").read_bytes() == (out / "edges.tsv").read_bytes()
 
 
+def test_prior_first_without_a_prior_is_a_config_error(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    expr, prior = tiny
+    r = _run(["infer", str(expr), "--out", str(tmp_path / "a"), *FAST, "--pruning", "none", "--ranking",
+              "prior-first"])
+    assert r.exit_code == 4 and "needs a prior" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "a").exists()
+    run = tmp_path / "run"
+    assert _run(["infer", str(expr), "--out", str(run), *FAST, "--pruning", "none", "--ensemble", "1"]).exit_code == 0
+    r = _run(["export", str(run / "checkpoint.pt"), "--ranking", "prior-first", "--out", str(tmp_path / "b")])
+    assert r.exit_code == 4 and "needs a prior" in r.output
+    assert not (tmp_path / "b").exists()
+
+
 def test_export_rejects_a_non_checkpoint(tmp_path: Path) -> None:
     bad = tmp_path / "x.pt"
     bad.write_bytes(b"not a checkpoint")
