@@ -670,14 +670,19 @@ def _git() -> str:
 GIT = _git()
 
 
+def _files_digest(files: list[Path]) -> str:
+    pkg = ROOT / "dashgrn"
+    h = hashlib.sha256()
+    for f in files:
+        h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
 def _code_digest() -> str:
     """Digest of dashgrn's package files (code and templates): the results of a run depend on it, its
     command does not. Cached runs made with other code are flagged in the report (`--rerun-stale`)."""
-    h = hashlib.sha256()
     pkg = ROOT / "dashgrn"
-    for f in sorted(p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()[:12]
+    return _files_digest(sorted(p for p in pkg.rglob("*") if p.is_file() and "__pycache__" not in p.parts))
 
 
 CODE = _code_digest()
@@ -686,13 +691,10 @@ CODE = _code_digest()
 def _train_code_digest() -> str:
     """Digest of the dashgrn files that decide a training run (not the ranking, export or report):
     shared trainings are redone when it changes, re-ranked when only the rest changes."""
-    h = hashlib.sha256()
     pkg = ROOT / "dashgrn"
     files = [pkg / f for f in ("config.py", "data.py", "model.py", "solvers.py", "training.py", "pruning.py",
                                "pipeline.py", "tables.py")] + sorted((pkg / "io").rglob("*.py"))
-    for f in files:
-        h.update(str(f.relative_to(pkg)).encode() + b"\0" + f.read_bytes() + b"\0")
-    return h.hexdigest()[:12]
+    return _files_digest(files)
 
 
 TRAIN_CODE = _train_code_digest()

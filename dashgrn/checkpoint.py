@@ -36,8 +36,21 @@ def save_checkpoint(path: str | Path, model: PhoenixODE, genes: list[str], meta:
 
 
 def load_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu") -> tuple[PhoenixODE, dict[str, Any]]:
-    """Load a checkpoint written by :func:`save_checkpoint`; returns the model and its metadata."""
+    """Load a checkpoint written by :func:`save_checkpoint`; returns the model (ensemble member 1)
+    and its metadata."""
     path = Path(path)
+    models, meta = _models(path, _read_payload(path, map_location), everyone=False)
+    return models[0], meta
+
+
+def load_ensemble(path: str | Path, *, map_location: str | torch.device = "cpu") -> tuple[list[PhoenixODE], dict[str, Any]]:
+    """Every model of a checkpoint (one, or the members of an ensemble, member 1 first)."""
+    path = Path(path)
+    return _models(path, _read_payload(path, map_location), everyone=True)
+
+
+def _read_payload(path: Path, map_location: str | torch.device) -> dict[str, Any]:
+    """The checked payload of a checkpoint file (``weights_only=True``)."""
     if not path.is_file():
         msg = f"{path}: checkpoint file not found"
         raise InputError(msg)
@@ -49,17 +62,7 @@ def load_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         msg = f"{path}: not a dashgrn checkpoint (format {payload.get('format') if isinstance(payload, dict) else None!r})"
         raise InputError(msg, hint="give the checkpoint.pt written by 'dashgrn infer'")
-    models, meta = _models(path, payload, everyone=False)
-    return models[0], meta
-
-
-def load_ensemble(path: str | Path, *, map_location: str | torch.device = "cpu") -> tuple[list[PhoenixODE], dict[str, Any]]:
-    """Every model of a checkpoint (one, or the members of an ensemble, member 1 first)."""
-    path = Path(path)
-    model, meta = load_checkpoint(path, map_location=map_location)  # checks the file
-    payload = torch.load(path, map_location=map_location, weights_only=True)
-    models, _ = _models(path, payload, everyone=True)
-    return models, meta
+    return payload
 
 
 def _models(path: Path, payload: dict[str, Any], *, everyone: bool) -> tuple[list[PhoenixODE], dict[str, Any]]:

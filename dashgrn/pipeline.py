@@ -22,7 +22,7 @@ from .config import InferConfig
 from .data import PairArrays, make_pairs
 from .model import PhoenixODE
 from .network import effect_matrix, network_from_effects
-from .ranking import Ranking
+from .ranking import Ranking, mean_effects
 from .pruning import Pruner, PriorMatrices, Schedule, weight_sparsity
 from .solvers import SolverConfig
 from .tables import AlignedPrior, ExpressionData, PriorNetwork
@@ -264,7 +264,7 @@ def infer(
             break
     model, result = models[0], results[0]
     effects = [effect_matrix(m) for m in models]
-    E = effects[0] if len(effects) == 1 else sum(effects[1:], effects[0]) / len(effects)
+    E = mean_effects(effects)
     ranking, edges = network_from_effects(
         effects, expr.genes, aligned.matrix if aligned is not None else None, ranking=cfg.ranking, export=cfg.export,
         new_edge_quantile=cfg.new_edge_quantile, export_degree=cfg.export_degree, top_k=cfg.top_k,

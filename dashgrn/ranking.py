@@ -84,7 +84,7 @@ def rank_pairs(E: sp.spmatrix | list[sp.spmatrix], genes: list[str], prior: sp.s
     their standardised effects, and ``effect`` is their mean E.
     """
     mats = [sp.csr_matrix(m, dtype=np.float64) for m in (E if isinstance(E, (list, tuple)) else [E])]
-    E = mats[0] if len(mats) == 1 else sum(mats[1:], mats[0]) / len(mats)
+    E = mean_effects(mats)
     n = E.shape[0]
     mode = resolve_ranking(mode, prior is not None)
     if mode == "prior-first" and prior is None:
@@ -112,6 +112,12 @@ def rank_pairs(E: sp.spmatrix | list[sp.spmatrix], genes: list[str], prior: sp.s
     order = np.lexsort((name_rank[col], name_rank[row], -weight))
     return Ranking(row=row[order], col=col[order], effect=effect[order], in_prior=in_prior[order],
                    z=z[order], weight=weight[order], mode=mode)
+
+
+def mean_effects(E: sp.spmatrix | list[sp.spmatrix]) -> sp.csr_matrix:
+    """The mean of an ensemble's effect matrices (the matrix itself for one)."""
+    mats = [sp.csr_matrix(m, dtype=np.float64) for m in (E if isinstance(E, (list, tuple)) else [E])]
+    return mats[0] if len(mats) == 1 else sum(mats[1:], mats[0]) / len(mats)
 
 
 def standardised_effects(E: sp.csr_matrix, row: np.ndarray, col: np.ndarray) -> np.ndarray:
