@@ -50,7 +50,7 @@ class InferConfig:
     solver: str = "rk4"  # SPEC: dopri5; rk4 with 4 steps ranks as well, 3-5x faster (README)
     rtol: float = 1e-4
     atol: float = 1e-6
-    solver_steps: int = 4
+    solver_steps: int = 4  # at least; raised while the model is stiff (dashgrn.stiffness)
     adjoint: bool = False
     # pruning
     pruning: str = "none"  # none | dash | imp | prior (benchmarks/ACCURACY.md)

@@ -64,15 +64,19 @@ class _Rescaled(nn.Module):
 FALLBACK = "dopri5"
 
 
-def solve_pairs(func: nn.Module, y0: torch.Tensor, dt: torch.Tensor, config: SolverConfig) -> torch.Tensor:
+def solve_pairs(func: nn.Module, y0: torch.Tensor, dt: torch.Tensor, config: SolverConfig,
+                steps: int | None = None) -> torch.Tensor:
     """Integrate every row of ``y0`` (B, N) over its own interval ``dt`` (B,) and return (B, N).
+
+    ``steps`` overrides ``config.steps`` for fixed-step methods (the trainer raises it when the
+    model gets stiff; see :mod:`dashgrn.stiffness`).
 
     A fixed-step solve (``rk4``, ``euler``) that diverges (a non-finite result, or one more than
     10 x (1 + max |y0|) away from zero: the steps were too long for the current, stiffer model)
     is redone with the adaptive ``dopri5`` at the configured tolerances; other batches are
     unchanged.
     """
-    out = _solve(func, y0, dt, config)
+    out = _solve(func, y0, dt, config, steps)
     if config.method in ("rk4", "euler") and _diverged(out, y0):
         FALLBACKS[0] += 1
         out = _solve(func, y0, dt, SolverConfig(method=FALLBACK, rtol=config.rtol, atol=config.atol,
@@ -92,14 +96,15 @@ def _diverged(out: torch.Tensor, y0: torch.Tensor) -> bool:
         return bool(out.abs().max() > 10.0 * (1.0 + y0.abs().max()))
 
 
-def _solve(func: nn.Module, y0: torch.Tensor, dt: torch.Tensor, config: SolverConfig) -> torch.Tensor:
+def _solve(func: nn.Module, y0: torch.Tensor, dt: torch.Tensor, config: SolverConfig,
+           steps: int | None = None) -> torch.Tensor:
     import torchdiffeq
 
     rescaled = _Rescaled(func, dt.reshape(-1, 1).to(y0.dtype))
     s = torch.tensor([0.0, 1.0], dtype=y0.dtype, device=y0.device)
     kwargs: dict = {"method": config.method}
     if config.method in ("rk4", "euler"):
-        kwargs["options"] = {"step_size": 1.0 / config.steps}
+        kwargs["options"] = {"step_size": 1.0 / (steps or config.steps)}
     else:
         kwargs["rtol"] = config.rtol
         kwargs["atol"] = config.atol

@@ -15,6 +15,7 @@ from ._log import get_logger
 from .model import PhoenixODE
 from .pruning import Pruner, layer_density, weight_sparsity
 from .solvers import SolverConfig, solve_pairs
+from .stiffness import TARGETS, StiffnessTracker, probe_states
 
 log = get_logger(__name__)
 
@@ -109,17 +110,27 @@ def _reset_lr(opt: torch.optim.Optimizer, cfg: TrainConfig) -> None:
 
 
 def evaluate_loss(model: PhoenixODE, pairs: Pairs, idx: torch.Tensor, solver: SolverConfig,
-                  batch_size: int = 4096) -> float:
-    """Mean squared one-interval prediction error over the pairs ``idx``."""
+                  batch_size: int = 4096, tracker: StiffnessTracker | None = None) -> float:
+    """Mean squared one-interval prediction error over the pairs ``idx``.
+
+    With a ``tracker``, fixed-step solves use as many steps as its current stiffness estimate asks for.
+    """
     if idx.numel() == 0:
         return float("nan")
     total = 0.0
     with torch.no_grad():
         for start in range(0, idx.numel(), batch_size):
             b = idx[start:start + batch_size]
-            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], solver)
+            steps = _steps(tracker, pairs.dt[b], solver)
+            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], solver, steps)
             total += float(((pred - pairs.y1[b]) ** 2).sum())
     return total / (idx.numel() * pairs.y0.shape[1])
+
+
+def _steps(tracker: StiffnessTracker | None, dt: torch.Tensor, solver: SolverConfig) -> int | None:
+    if tracker is None:
+        return None
+    return tracker.steps(float(dt.max()), solver.method, solver.steps)
 
 
 class Trainer:
@@ -143,6 +154,9 @@ class Trainer:
         self.prune_log: list[dict[str, object]] = []
         self.best: dict[str, torch.Tensor] | None = None
         self.best_loss, self.best_epoch, self.since_best = math.inf, 0, 0
+        # fixed-step solves get more steps when the model stiffens (dashgrn.stiffness)
+        self.tracker = (StiffnessTracker(probe_states(pairs.y0, pairs.y1, pairs.train))
+                        if solver.method in TARGETS and hasattr(model, "jvp") else None)
 
     # -- persistence (resume) -------------------------------------------------------
     def state_dict(self) -> dict[str, object]:
@@ -154,6 +168,7 @@ class Trainer:
             "pruner": {k: torch.from_numpy(v.copy()) for k, v in self.pruner.state.items()},
             "best": None if self.best is None else {k: v.detach().cpu().clone() for k, v in self.best.items()},
             "generator": self.generator.get_state(),
+            "stiffness": None if self.tracker is None else self.tracker.state_dict(),
             "meta": {
                 "epoch": self.epoch, "history": self.history, "prune_log": self.prune_log,
                 "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
@@ -169,6 +184,8 @@ class Trainer:
         self.pruner.state = {k: v.numpy().copy() for k, v in state["pruner"].items()}
         self.best = None if state["best"] is None else {k: v.to(dev) for k, v in state["best"].items()}
         self.generator.set_state(state["generator"])
+        if self.tracker is not None and state.get("stiffness") is not None:
+            self.tracker.load_state_dict(state["stiffness"])
         meta = state["meta"]
         self.epoch = int(meta["epoch"])
         self.history = list(meta["history"])
@@ -198,12 +215,16 @@ class Trainer:
         model.train()
         n_train = pairs.train.numel()
         perm = pairs.train[torch.randperm(n_train, generator=self.generator).to(pairs.train.device)]
-        loss_sum, seen = 0.0, 0
+        loss_sum, seen, max_steps, max_rho = 0.0, 0, 0, 0.0
         for start in range(0, n_train, cfg.batch_size):
             if seen and stop_requested is not None and stop_requested():
                 break
             b = perm[start:start + cfg.batch_size]
-            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], self.solver)
+            if self.tracker is not None:
+                max_rho = max(max_rho, self.tracker.update(model))
+            steps = _steps(self.tracker, pairs.dt[b], self.solver)
+            max_steps = max(max_steps, steps or 0)
+            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], self.solver, steps)
             loss = torch.mean((pred - pairs.y1[b]) ** 2)
             if not torch.isfinite(loss):
                 msg = f"the training loss became {loss.item()} at epoch {epoch}"
@@ -216,7 +237,10 @@ class Trainer:
         train_loss = loss_sum / max(seen, 1)
         model.eval()
         has_val = pairs.val.numel() > 0
-        val_loss = evaluate_loss(model, pairs, pairs.val, self.solver) if has_val else train_loss
+        if has_val and self.tracker is not None:
+            max_rho = max(max_rho, self.tracker.update(model))
+        val_loss = (evaluate_loss(model, pairs, pairs.val, self.solver, tracker=self.tracker)
+                    if has_val else train_loss)
         if not math.isfinite(val_loss):
             msg = f"the validation loss became {val_loss} at epoch {epoch}"
             raise TrainingError(msg, hint="try a lower --lr, --solver rk4, or --dtype float64")
@@ -233,6 +257,9 @@ class Trainer:
             "seconds": time.perf_counter() - t0,
             "complete": int(seen == n_train),
         }
+        if self.tracker is not None:  # the largest stiffness estimate and fixed-step count of the epoch
+            row["stiffness"] = max_rho
+            row["solver_steps"] = max_steps
         if epoch >= self.last_event:  # at the final sparsity
             if val_loss < self.best_loss:
                 self.best_loss, self.best_epoch, self.since_best = val_loss, epoch, 0

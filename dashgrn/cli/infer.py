@@ -103,7 +103,7 @@ def register(app: typer.Typer) -> None:
         solver: Annotated[str, typer.Option("--solver", help="rk4 (fixed --solver-steps) | dopri5 (adaptive, SPEC) | euler | bosh3 | dopri8.", rich_help_panel=H_MODEL)] = "rk4",
         rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = 1e-4,
         atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = 1e-6,
-        solver_steps: Annotated[int, typer.Option("--solver-steps", help="Fixed steps per interval (rk4/euler).", rich_help_panel=H_MODEL)] = 4,
+        solver_steps: Annotated[int, typer.Option("--solver-steps", help="Fixed steps per interval (rk4/euler), at least; raised per batch when the model's stiffness estimate needs more.", rich_help_panel=H_MODEL)] = 4,
         adjoint: Annotated[bool, typer.Option("--adjoint", help="Adjoint gradients (less memory, slower).", rich_help_panel=H_MODEL)] = False,
         pruning: Annotated[str, typer.Option("--pruning", help="none (the unpruned model ranks best in benchmarks/ACCURACY.md) | dash | imp | prior.", rich_help_panel=H_PRUNE)] = "none",
         prune_start: Annotated[int, typer.Option("--prune-start", help="Epoch of the first pruning event.", rich_help_panel=H_PRUNE)] = 3,

@@ -239,8 +239,8 @@ def test_nan_loss_is_a_training_error_and_writes_nothing(tiny: tuple[Path, Path]
 
     real = training.solve_pairs
 
-    def poisoned(func, y0, dt, cfg):  # noqa: ANN001, ANN202
-        return real(func, y0, dt, cfg) * float("nan")
+    def poisoned(func, y0, dt, cfg, steps=None):  # noqa: ANN001, ANN202
+        return real(func, y0, dt, cfg, steps) * float("nan")
 
     monkeypatch.setattr(training, "solve_pairs", poisoned)
     expr, prior = tiny
