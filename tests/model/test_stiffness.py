@@ -1,0 +1,141 @@
+"""Step selection from the model's stiffness: the hand-written Jacobian-vector product, the
+power-iteration estimate, and the trainer's use of it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import dashgrn.solvers as solvers
+from dashgrn.model import PhoenixODE
+from dashgrn.solvers import SolverConfig, solve_pairs
+from dashgrn.stiffness import MAX_STEPS, TARGETS, StiffnessTracker, probe_states
+
+
+def _model(n: int = 7, h: int = 5, seed: int = 0) -> PhoenixODE:
+    g = torch.Generator().manual_seed(seed)
+    m = PhoenixODE(n, h, generator=g, dtype=torch.float64, rate="softplus")
+    with torch.no_grad():  # dense, larger weights than the init so every term matters
+        for p in (m.W_s, m.W_p, m.b_s, m.b_p, m.C_s, m.C_p, m.m):
+            p.copy_(torch.randn(p.shape, generator=g, dtype=torch.float64) * 0.7)
+    return m
+
+
+@pytest.mark.parametrize("masked", [False, True])
+def test_jvp_matches_central_differences(masked: bool) -> None:
+    m = _model()
+    if masked:
+        m.mask_W_p[0, :3] = 0.0
+        m.mask_C_s[:, 1] = 0.0
+    g = torch.Generator().manual_seed(1)
+    y = torch.rand(4, 7, generator=g, dtype=torch.float64) * 1.4 - 0.2  # both sides of 0.5
+    v = torch.randn(4, 7, generator=g, dtype=torch.float64)
+    eps = 1e-6
+    with torch.no_grad():
+        fd = (m.rhs(y + eps * v) - m.rhs(y - eps * v)) / (2 * eps)
+        got = m.jvp(y, v)
+    np.testing.assert_allclose(got.numpy(), fd.numpy(), rtol=1e-6, atol=1e-8)
+
+
+class _Linear(nn.Module):
+    """dy/dt = A y, the same A for every row; its Jacobian is A everywhere."""
+
+    def __init__(self, A: torch.Tensor) -> None:
+        super().__init__()
+        self.A = A
+
+    def forward(self, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # noqa: ARG002
+        return y @ self.A.T
+
+    def rhs(self, y: torch.Tensor) -> torch.Tensor:
+        return y @ self.A.T
+
+    def jvp(self, y: torch.Tensor, v: torch.Tensor) -> torch.Tensor:  # noqa: ARG002
+        return v @ self.A.T
+
+
+def test_tracker_finds_the_largest_eigenvalue_and_sizes_steps() -> None:
+    # a non-symmetric A with real eigenvalues -1, -3, -12 (similarity transform of a diagonal)
+    g = torch.Generator().manual_seed(3)
+    S = torch.randn(3, 3, generator=g, dtype=torch.float64) + 3 * torch.eye(3, dtype=torch.float64)
+    A = S @ torch.diag(torch.tensor([-1.0, -3.0, -12.0], dtype=torch.float64)) @ torch.linalg.inv(S)
+    lin = _Linear(A)
+    tr = StiffnessTracker(torch.zeros(6, 3, dtype=torch.float64), iterations=2, first_iterations=60)
+    assert tr.update(lin) == pytest.approx(12.0, rel=1e-6)
+    assert tr.update(lin) == pytest.approx(12.0, rel=1e-6)  # warm start keeps it
+    # steps = ceil(dt * rho / target), never below the configured count, never above MAX_STEPS
+    assert tr.steps(4.0, "rk4", 4) == math.ceil(4.0 * 12.0 / TARGETS["rk4"])  # 20
+    assert tr.steps(0.5, "rk4", 4) == 4
+    assert tr.steps(4.0, "euler", 4) == math.ceil(4.0 * 12.0 / TARGETS["euler"])
+    assert tr.steps(100.0, "rk4", 4) == MAX_STEPS
+    assert tr.steps(4.0, "dopri5", 4) == 4  # adaptive methods are left alone
+    # the state round-trips (resume)
+    tr2 = StiffnessTracker(torch.zeros(6, 3, dtype=torch.float64))
+    tr2.load_state_dict(tr.state_dict())
+    assert tr2.rho == tr.rho and tr2.updates == tr.updates and torch.equal(tr2.v, tr.v)
+
+
+def test_steps_from_the_tracker_keep_a_stiff_rk4_solve_stable_without_fallback() -> None:
+    k = 40.0
+    lin = _Linear(torch.tensor([[-k]], dtype=torch.float64))
+    y0 = torch.ones(3, 1, dtype=torch.float64)
+    dt = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
+    tr = StiffnessTracker(y0)
+    tr.update(lin)
+    steps = tr.steps(float(dt.max()), "rk4", 4)
+    assert steps == math.ceil(2.0 * k / TARGETS["rk4"])
+    before = solvers.FALLBACKS[0]
+    out = solve_pairs(lin, y0, dt, SolverConfig(method="rk4", steps=4), steps)
+    assert solvers.FALLBACKS[0] == before  # stable at this step count: no fallback
+    # rk4's own amplification per step, (Taylor polynomial of exp(z)) ** steps, z = -k dt / steps
+    z = -k * dt.numpy() / steps
+    amp = (1 + z + z**2 / 2 + z**3 / 6 + z**4 / 24) ** steps
+    np.testing.assert_allclose(out.numpy()[:, 0], amp, rtol=1e-10)
+    assert np.all(np.abs(amp) < 1)
+
+
+def test_probe_states_are_spread_over_the_pairs_and_draw_no_random_numbers() -> None:
+    y0 = torch.arange(20, dtype=torch.float64).reshape(10, 2)
+    y1 = -y0
+    idx = torch.tensor([1, 3, 5, 7, 9])
+    torch.manual_seed(5)
+    before = torch.rand(1)
+    torch.manual_seed(5)
+    p = probe_states(y0, y1, idx, n=3)
+    assert torch.equal(torch.rand(1), before)
+    assert torch.equal(p, torch.cat([y0[[1, 5, 9]], y1[[1, 5, 9]]]))
+    assert probe_states(y0, y1, idx[:0]).shape == (0, 2)
+
+
+def test_trainer_raises_steps_for_a_stiff_model_and_records_them() -> None:
+    from dashgrn.pruning import Pruner, Schedule
+    from dashgrn.training import Pairs, TrainConfig, Trainer
+
+    n = 6
+    g = torch.Generator().manual_seed(0)
+    y0 = torch.rand(24, n, generator=g, dtype=torch.float64)
+    pairs = Pairs(y0=y0, y1=y0 * 0.5, dt=torch.full((24,), 4.0, dtype=torch.float64),
+                  train=torch.arange(16), val=torch.arange(16, 24))
+    m = PhoenixODE(n, 4, generator=g, dtype=torch.float64, rate="softplus")
+    with torch.no_grad():
+        m.m.fill_(3.0)  # rate about 3: h * rate = 3 at 4 steps over dt 4, past rk4's limit
+    pruner = Pruner(strategy="none", schedule=Schedule())
+    pruner.init_state(4, n, np.random.default_rng(0))
+    tr = Trainer(m, pairs, TrainConfig(epochs=2, batch_size=8), pruner, SolverConfig(method="rk4", steps=4),
+                 generator=torch.Generator().manual_seed(0))
+    before = solvers.FALLBACKS[0]
+    res = tr.run()
+    rows = res.history
+    assert all(r["stiffness"] >= 2.9 for r in rows)
+    # the epoch's largest step count comes from its largest estimate (which may be the validation one)
+    assert all(5 <= r["solver_steps"] <= math.ceil(4.0 * r["stiffness"] / TARGETS["rk4"]) for r in rows)
+    assert solvers.FALLBACKS[0] == before
+    # adaptive solvers get no tracker and no extra columns
+    tr2 = Trainer(m, pairs, TrainConfig(epochs=1, batch_size=8), pruner, SolverConfig(method="dopri5"),
+                  generator=torch.Generator().manual_seed(0))
+    assert tr2.tracker is None
+    assert "solver_steps" not in tr2.run().history[0]
