@@ -5,8 +5,9 @@ A fixed-step method is stable only while h |lambda| stays inside its stability r
 Jacobian of the right-hand side along the solution. The model's Jacobian grows in training,
 and faster with more genes, so a step count that suits 350 genes diverges at 2,000. The
 tracker follows the largest |lambda| over a fixed set of probe states by power iteration,
-warm-started from the previous batch's vectors (a few products per batch), and the trainer
-asks it for ``ceil(dt * rho / target)`` steps, never fewer than configured.
+warm-started from the previous batch's vectors (a few products per batch). The trainer keeps the
+configured step count while it is stable (h rho within the method's limit) and otherwise takes
+``ceil(dt * rho / target)`` steps, with a margin below the limit.
 
 No file access and no printing here.
 """
@@ -17,7 +18,9 @@ import math
 
 import torch
 
-#: h * rho aimed at per method, below each stability boundary (rk4 2.79, euler 2.0)
+#: stability limit of h * rho on the negative real axis per method (rk4: 2.785; euler: 2)
+LIMITS = {"rk4": 2.785, "euler": 2.0}
+#: h * rho aimed at when the configured steps are unstable, with a margin below the limit
 TARGETS = {"rk4": 2.5, "euler": 1.8}
 #: at most this many fixed steps; a solve that still diverges falls back to dopri5
 MAX_STEPS = 64
@@ -66,12 +69,15 @@ class StiffnessTracker:
         self.updates, self.rho = int(state["updates"]), float(state["rho"])
 
     def steps(self, dt_max: float, method: str, base: int) -> int:
-        """Fixed steps for an interval of length ``dt_max``: at least ``base``, at most MAX_STEPS."""
+        """Fixed steps for an interval of length ``dt_max``: ``base`` while dt_max * rho / base is
+        within the method's stability limit, else ceil(dt_max * rho / target), at most MAX_STEPS."""
         target = TARGETS.get(method)
         if target is None:
             return base
         if not math.isfinite(self.rho):
             return MAX_STEPS
+        if dt_max * self.rho / base <= LIMITS[method]:
+            return base
         return int(min(MAX_STEPS, max(base, math.ceil(dt_max * self.rho / target))))
 
 
