@@ -81,15 +81,16 @@ def _models(path: Path, payload: dict[str, Any], *, everyone: bool) -> tuple[lis
     return models, meta
 
 
-RESUME_FORMAT = "dashgrn-resume/1"
+RESUME_FORMAT = "dashgrn-resume/2"
 
 
 def save_resume(path: str | Path, state: dict[str, Any]) -> None:
-    """Write a trainer state (see :meth:`dashgrn.training.Trainer.state_dict`) atomically."""
-    payload = {**{k: v for k, v in state.items() if k != "meta"}, "format": RESUME_FORMAT,
-               "meta": json.dumps(state["meta"])}
+    """Write the state of an interrupted run atomically: ``{"members": [trainer state, ...]}``,
+    one :meth:`dashgrn.training.Trainer.state_dict` per ensemble member."""
+    members = [{**{k: v for k, v in m.items() if k != "meta"}, "meta": json.dumps(m["meta"])}
+               for m in state["members"]]
     with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+        torch.save({"format": RESUME_FORMAT, "members": members}, tmp)
 
 
 def load_resume(path: str | Path) -> dict[str, Any]:
@@ -104,7 +105,8 @@ def load_resume(path: str | Path) -> dict[str, Any]:
         msg = f"{path}: unreadable resume state ({type(exc).__name__})"
         raise InputError(msg) from None
     if not isinstance(payload, dict) or payload.get("format") != RESUME_FORMAT:
-        msg = f"{path}: not a dashgrn resume state"
-        raise InputError(msg)
-    payload["meta"] = json.loads(payload["meta"])
+        msg = f"{path}: not a dashgrn resume state of this version"
+        raise InputError(msg, hint="a resume state from another dashgrn version cannot be continued; start a new run")
+    for m in payload["members"]:
+        m["meta"] = json.loads(m["meta"])
     return payload

@@ -6,6 +6,7 @@ No file access and no printing here.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -86,10 +87,29 @@ class PhoenixODE(nn.Module):
 
     def joint(self, y: torch.Tensor) -> torch.Tensor:
         """The production term C_s sums + C_p prods for states ``y`` of shape (B, N)."""
-        s = shifted_softsign(y)
-        sums = torch.addmm(self.b_s, s, self.weight("W_s").T)
-        prods = torch.exp(torch.addmm(self.b_p, torch.log1p(s), self.weight("W_p").T))
-        return sums @ self.weight("C_s").T + prods @ self.weight("C_p").T
+        return self._joint_fn()(y)
+
+    def _joint_fn(self) -> Callable[[torch.Tensor], torch.Tensor]:
+        WsT, WpT, CsT, CpT = (self.weight(k).T for k in ("W_s", "W_p", "C_s", "C_p"))
+        b_s, b_p = self.b_s, self.b_p
+
+        def joint(y: torch.Tensor) -> torch.Tensor:
+            s = shifted_softsign(y)
+            sums = torch.addmm(b_s, s, WsT)
+            prods = torch.exp(torch.addmm(b_p, torch.log1p(s), WpT))
+            return sums @ CsT + prods @ CpT
+
+        return joint
+
+    def vector_field(self, scale: torch.Tensor | None = None) -> Callable[[torch.Tensor], torch.Tensor]:
+        """``y -> scale * rhs(y)`` with the masked weights and rates formed once, for solvers that
+        evaluate the right-hand side many times with the same parameters (one solve).
+
+        ``scale`` broadcasts against (B, N), e.g. per-row step lengths of shape (B, 1).
+        """
+        joint = self._joint_fn()
+        rate = self.rate() if scale is None else scale * self.rate()
+        return lambda y: rate * (joint(y) - y)
 
     def rate(self) -> torch.Tensor:
         """Each gene's rate constant, relu(m) (or softplus(m)), shape (N,)."""
@@ -99,7 +119,7 @@ class PhoenixODE(nn.Module):
 
     def rhs(self, y: torch.Tensor) -> torch.Tensor:
         """dy/dt for states ``y`` of shape (B, N)."""
-        return self.rate() * (self.joint(y) - y)
+        return self.vector_field()(y)
 
     def forward(self, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # noqa: ARG002 - autonomous
         return self.rhs(y)

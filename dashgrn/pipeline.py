@@ -20,13 +20,14 @@ from ._errors import ConfigError, DeviceError, InputError
 from ._log import get_logger
 from .config import InferConfig
 from .data import PairArrays, make_pairs
+from .ensemble import plan_workers, train_members
 from .model import PhoenixODE
 from .network import effect_matrix, network_from_effects
 from .ranking import Ranking, mean_effects
 from .pruning import Pruner, PriorMatrices, Schedule, weight_sparsity
 from .solvers import SolverConfig
 from .tables import AlignedPrior, ExpressionData, PriorNetwork
-from .training import Pairs, TrainConfig, Trainer, TrainResult, split_indices
+from .training import Pairs, TrainConfig, Trainer, split_indices
 
 log = get_logger(__name__)
 
@@ -216,52 +217,54 @@ def infer(
         early_stopping=cfg.early_stopping, original_lr_reset_bug=cfg.original_lr_reset_bug,
     )
     solver = SolverConfig(method=cfg.solver, rtol=cfg.rtol, atol=cfg.atol, steps=cfg.solver_steps, adjoint=cfg.adjoint)
-    # An ensemble of cfg.ensemble members, trained one after the other; member 1 uses the seed
-    # itself, member k its own seed (member_seed). Resume continues inside the member it stopped in.
-    models: list[PhoenixODE] = []
-    results: list[TrainResult] = []
-    first = 0
-    if resume is not None:
-        done = resume.get("ensemble_done") or []
-        done_meta = resume["meta"].get("ensemble_done") or []
-        for state, meta in zip(done, done_meta):
-            m = PhoenixODE(expr.n_genes, cfg.hidden, dtype=dtype, rate=cfg.rate)
-            m.load_state_dict(state)
-            models.append(m.to(device).eval())
-            results.append(TrainResult(**meta, best_state=state))
-        first = len(models)
-    resume_state = None
-    for k in range(first, cfg.ensemble):
+    # An ensemble of cfg.ensemble members: member 1 uses the seed itself, member k its own seed
+    # (member_seed), split, model and optimiser. On a CPU with several threads the members train
+    # side by side (dashgrn.ensemble). Resume restores every member where it stopped.
+    trainers: list[Trainer] = []
+    for k in range(cfg.ensemble):
         if k > 0:
             tgen, rng = seed_everything(member_seed(cfg.seed, k))
         pairs = _to_pairs(pa, cfg, rng).to(device, dtype)
-        if k == first:
+        if k == 0:
             log.info(
                 "data: %d genes, %d trajectories, %d pairs (%d train, %d validation); scaling: %s",
                 expr.n_genes, pa.n_trajectories, pa.y0.shape[0], pairs.train.numel(), pairs.val.numel(),
                 pa.scale["mode"],
             )
-        if cfg.ensemble > 1:
-            log.info("ensemble member %d of %d", k + 1, cfg.ensemble)
         pruner = build_pruner(cfg, aligned)
         model = PhoenixODE(expr.n_genes, cfg.hidden, generator=tgen, dtype=dtype, rate=cfg.rate)
         pruner.init_state(cfg.hidden, expr.n_genes, rng)
         model.to(device)
-        trainer = Trainer(model, pairs, tcfg, pruner, solver, generator=tgen)
-        if resume is not None and k == first:
-            trainer.load_state_dict(resume)
-            log.info("resuming after epoch %d", trainer.epoch)
-        member_cb = None if callback is None else (lambda row, k=k: callback({**row, "member": k + 1}))
-        result: TrainResult = trainer.run(callback=member_cb, stop_requested=stop_requested)
-        model.load_state_dict(result.best_state)
-        models.append(model.eval())
-        results.append(result)
-        if result.stopped == "interrupted":
-            resume_state = trainer.state_dict()
-            resume_state["ensemble_done"] = [
-                {key: v.detach().cpu().clone() for key, v in r.best_state.items()} for r in results[:-1]]
-            resume_state["meta"]["ensemble_done"] = [_result_meta(r) for r in results[:-1]]
-            break
+        trainers.append(Trainer(model, pairs, tcfg, pruner, solver, generator=tgen))
+    if resume is not None:
+        states = resume.get("members") or []
+        if len(states) != cfg.ensemble:
+            msg = f"the resume state has {len(states)} ensemble member(s), the configuration {cfg.ensemble}"
+            raise ConfigError(msg, hint="resume with the configuration of the interrupted run")
+        for trainer, state in zip(trainers, states):
+            trainer.load_state_dict(state)
+        log.info("resuming after epoch %s", ", ".join(str(t.epoch) for t in trainers))
+    workers, intra = plan_workers(cfg.ensemble, device, cfg.threads)
+    if workers > 1:
+        log.info("training %d ensemble members side by side, %d thread(s) each", cfg.ensemble, intra)
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(intra)
+    try:
+        results = train_members(trainers, workers=workers, callback=callback, stop_requested=stop_requested)
+    finally:
+        torch.set_num_threads(threads_before)
+    resume_state = None
+    if any(r.stopped == "interrupted" for r in results):
+        # the trainers' own states (last completed epoch), taken before the best checkpoints load
+        resume_state = {"members": [t.state_dict() for t in trainers]}
+    # members that never completed an epoch (interrupted before their turn) are left out
+    keep = [k for k, t in enumerate(trainers) if t.history] or [0]
+    models: list[PhoenixODE] = []
+    for k in keep:
+        trainers[k].model.load_state_dict(results[k].best_state)
+        models.append(trainers[k].model.eval())
+    results = [results[k] for k in keep]
+    pairs = trainers[0].pairs
     model, result = models[0], results[0]
     effects = [effect_matrix(m) for m in models]
     E = mean_effects(effects)
@@ -315,12 +318,6 @@ def infer(
 def member_seed(seed: int, k: int) -> int:
     """The seed of ensemble member ``k`` (0-based; member 0 uses ``seed`` itself)."""
     return seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
-
-
-def _result_meta(r: TrainResult) -> dict[str, Any]:
-    """A finished member's training record, JSON-safe (for the resume file)."""
-    return {"history": r.history, "best_epoch": r.best_epoch, "best_val_loss": r.best_val_loss,
-            "prune_events": r.prune_events, "stopped": r.stopped, "at_final_sparsity": r.at_final_sparsity}
 
 
 def _prior_table(aligned: AlignedPrior | None) -> pd.DataFrame | None:

@@ -154,6 +154,7 @@ class Trainer:
         self.prune_log: list[dict[str, object]] = []
         self.best: dict[str, torch.Tensor] | None = None
         self.best_loss, self.best_epoch, self.since_best = math.inf, 0, 0
+        self.finished: str | None = None  # "completed" or "early_stopping" once run() has ended
         # fixed-step solves get more steps when the model stiffens (dashgrn.stiffness)
         self.tracker = (StiffnessTracker(probe_states(pairs.y0, pairs.y1, pairs.train))
                         if solver.method in TARGETS and hasattr(model, "jvp") else None)
@@ -172,7 +173,7 @@ class Trainer:
             "meta": {
                 "epoch": self.epoch, "history": self.history, "prune_log": self.prune_log,
                 "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
-                "best_epoch": self.best_epoch, "since_best": self.since_best,
+                "best_epoch": self.best_epoch, "since_best": self.since_best, "finished": self.finished,
             },
         }
 
@@ -192,6 +193,7 @@ class Trainer:
         self.prune_log = list(meta["prune_log"])
         self.best_loss = math.inf if meta["best_loss"] is None else float(meta["best_loss"])
         self.best_epoch, self.since_best = int(meta["best_epoch"]), int(meta["since_best"])
+        self.finished = meta.get("finished")
 
     # -- one epoch ------------------------------------------------------------------
     def _epoch(self, epoch: int, stop_requested: Callable[[], bool] | None) -> dict[str, float] | None:
@@ -270,9 +272,13 @@ class Trainer:
         return row
 
     def run(self, *, callback: Callback | None = None, stop_requested: Callable[[], bool] | None = None) -> TrainResult:
-        """Train from the epoch after :attr:`epoch` to the end (or early stopping, or a stop request)."""
-        stopped = "completed"
-        for epoch in range(self.epoch + 1, self.cfg.epochs + 1):
+        """Train from the epoch after :attr:`epoch` to the end (or early stopping, or a stop request).
+
+        A trainer that has already ended (also one restored from a resume state) returns its result.
+        """
+        stopped = self.finished or "completed"
+        first = self.cfg.epochs + 1 if self.finished else self.epoch + 1
+        for epoch in range(first, self.cfg.epochs + 1):
             if stop_requested is not None and stop_requested():
                 stopped = "interrupted"
                 break
@@ -288,6 +294,8 @@ class Trainer:
                     and self.since_best >= self.cfg.early_stopping):
                 stopped = "early_stopping"
                 break
+        if stopped != "interrupted":
+            self.finished = stopped
         at_final = self.best is not None
         if self.best is None:
             # Stopped before the final sparsity: use the current state.

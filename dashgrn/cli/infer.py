@@ -45,7 +45,7 @@ def _progress_callback(epochs: int, members: int = 1):  # noqa: ANN202
         return f"model {int(row.get('member', 1))}/{members} " if members > 1 else ""
 
     if stderr.is_terminal:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         progress = Progress(
             TextColumn("{task.fields[tag]}epoch {task.fields[epoch]}"), BarColumn(), TextColumn("{task.fields[info]}"),
@@ -53,9 +53,11 @@ def _progress_callback(epochs: int, members: int = 1):  # noqa: ANN202
         )
         task = progress.add_task("train", total=epochs * members, info="", tag="", epoch=0)
 
+        reached: dict[int, int] = {}  # epochs completed per member (members may train side by side)
+
         def cb(row: dict[str, float]) -> None:
-            done = (int(row.get("member", 1)) - 1) * epochs + int(row["epoch"])
-            progress.update(task, completed=done, tag=tag(row), epoch=int(row["epoch"]), info=(
+            reached[int(row.get("member", 1))] = int(row["epoch"])
+            progress.update(task, completed=sum(reached.values()), tag=tag(row), epoch=int(row["epoch"]), info=(
                 f"train {row['train_loss']:.3g} val {row['val_loss']:.3g} sparsity {row['weight_sparsity']:.1%}"
             ))
 

@@ -327,33 +327,36 @@ def test_ctrl_c_keeps_the_best_checkpoint_and_exits_130(tiny: tuple[Path, Path],
     assert run["stopped"] == "interrupted"
 
 
-def test_resume_after_interruption_gives_the_uninterrupted_edges(tiny: tuple[Path, Path], tmp_path: Path) -> None:
-    """Stop at an epoch boundary through the Python API, resume through the CLI."""
+@pytest.mark.parametrize("threads", ["1", "2"])
+def test_resume_after_interruption_gives_the_uninterrupted_edges(tiny: tuple[Path, Path], tmp_path: Path,
+                                                                 threads: str) -> None:
+    """Stop both ensemble members at epoch 3 through the Python API, resume through the CLI: the
+    edges and history equal an uninterrupted run's. With 2 threads the members train side by side."""
     import dashgrn.pipeline as pipeline
 
     expr, prior = tiny
+    fast = [*FAST[:-1], threads, "--ensemble", "2"]
     full, part = tmp_path / "full", tmp_path / "part"
-    assert _run(["infer", str(expr), "--prior", str(prior), "--out", str(full), *FAST]).exit_code == 0
+    assert _run(["infer", str(expr), "--prior", str(prior), "--out", str(full), *fast]).exit_code == 0
 
-    calls = {"n": 0}
+    phase = {"interrupt": True}
     real = pipeline.Trainer.run
 
     def run_until_epoch_3(self, *, callback=None, stop_requested=None):  # noqa: ANN001, ANN202
         def stop() -> bool:
-            return self.epoch >= 3 and self.history[-1]["complete"] == 1 and len(self.history) == 3
+            return len(self.history) == 3 and self.history[-1]["complete"] == 1
 
-        calls["n"] += 1
-        return real(self, callback=callback, stop_requested=stop if calls["n"] == 1 else stop_requested)
+        return real(self, callback=callback, stop_requested=stop if phase["interrupt"] else stop_requested)
 
-    import pytest as _pytest
-
-    mp = _pytest.MonkeyPatch()
+    mp = pytest.MonkeyPatch()
     mp.setattr(pipeline.Trainer, "run", run_until_epoch_3)
     try:
-        r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(part), *FAST])
+        r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(part), *fast])
         assert r.exit_code == 130 and "--resume" in r.output
         assert (part / "resume.pt").is_file()
-        assert len(pd.read_csv(part / "history.tsv", sep="\t")) == 3
+        hist = pd.read_csv(part / "history.tsv", sep="\t")
+        assert sorted(hist.groupby("member").size().tolist()) == [3, 3]
+        phase["interrupt"] = False
         r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(part), "--resume"])
         assert r.exit_code == 0, r.output
     finally:

@@ -1,0 +1,69 @@
+"""Ensemble members trained side by side: same results as one after the other, failures surface."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from dashgrn._errors import TrainingError
+from dashgrn.ensemble import plan_workers, train_members
+from dashgrn.model import PhoenixODE
+from dashgrn.pruning import Pruner, Schedule
+from dashgrn.solvers import SolverConfig
+from dashgrn.training import Pairs, TrainConfig, Trainer
+
+
+def _trainer(seed: int, epochs: int = 4) -> Trainer:
+    n, h = 8, 4
+    g = torch.Generator().manual_seed(100 + seed)
+    y0 = torch.rand(40, n, generator=g, dtype=torch.float64)
+    pairs = Pairs(y0=y0, y1=0.6 * y0 + 0.2, dt=torch.full((40,), 1.0, dtype=torch.float64),
+                  train=torch.arange(32), val=torch.arange(32, 40))
+    m = PhoenixODE(n, h, generator=torch.Generator().manual_seed(seed), dtype=torch.float64, rate="softplus")
+    pruner = Pruner(strategy="none", schedule=Schedule())
+    pruner.init_state(h, n, np.random.default_rng(seed))
+    return Trainer(m, pairs, TrainConfig(epochs=epochs, batch_size=8), pruner, SolverConfig(method="rk4", steps=4),
+                   generator=torch.Generator().manual_seed(seed))
+
+
+def test_plan_workers() -> None:
+    cpu, cuda = torch.device("cpu"), torch.device("cuda")
+    assert plan_workers(2, cpu, 2) == (2, 1)
+    assert plan_workers(2, cpu, 8) == (2, 4)
+    assert plan_workers(3, cpu, 2) == (2, 1)
+    assert plan_workers(1, cpu, 4) == (1, 4)
+    assert plan_workers(2, cpu, 1) == (1, 1)
+    assert plan_workers(2, cuda, 8) == (1, 8)
+
+
+def test_side_by_side_equals_one_after_the_other() -> None:
+    torch.set_num_threads(1)
+    seq = train_members([_trainer(s) for s in range(3)], workers=1)
+    rows: list[dict] = []
+    par = train_members([_trainer(s) for s in range(3)], workers=2, callback=rows.append)
+    for a, b in zip(seq, par):
+        assert a.best_epoch == b.best_epoch and a.stopped == b.stopped == "completed"
+        for k in a.best_state:
+            torch.testing.assert_close(a.best_state[k], b.best_state[k], rtol=0, atol=0)
+    # every epoch of every member reached the callback, tagged with its member
+    assert sorted((r["member"], r["epoch"]) for r in rows) == [(m, e) for m in (1, 2, 3) for e in range(1, 5)]
+
+
+def test_a_failing_member_stops_the_others_and_raises() -> None:
+    trainers = [_trainer(0, epochs=10_000), _trainer(1)]
+    with torch.no_grad():
+        trainers[1].model.m.fill_(float("nan"))  # its loss is NaN in the first batch
+    with pytest.raises(TrainingError):
+        train_members(trainers, workers=2)
+    assert trainers[0].epoch < 10_000  # stopped early, not trained to the end
+
+
+def test_a_finished_trainer_returns_its_result_without_training() -> None:
+    tr = _trainer(0, epochs=3)
+    first = tr.run()
+    state = tr.state_dict()
+    again = _trainer(0, epochs=3)
+    again.load_state_dict(state)
+    res = again.run()
+    assert res.stopped == "completed" and len(res.history) == 3 and res.best_epoch == first.best_epoch
