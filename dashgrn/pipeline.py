@@ -23,7 +23,7 @@ from .data import PairArrays, make_pairs
 from .ensemble import plan_workers, train_members
 from .model import PhoenixODE
 from .network import effect_matrix, network_from_effects
-from .ranking import Ranking, mean_effects
+from .ranking import Ranking, mean_effects, resolve_ranking
 from .pruning import Pruner, PriorMatrices, Schedule, weight_sparsity
 from .solvers import SolverConfig
 from .tables import AlignedPrior, ExpressionData, PriorNetwork
@@ -200,9 +200,7 @@ def infer(
     if expr.n_genes < 2:
         msg = f"{expr.source}: at least 2 genes are needed, found {expr.n_genes}"
         raise InputError(msg)
-    if cfg.ranking == "prior-first" and pnet is None:
-        msg = "--ranking prior-first needs a prior network"
-        raise ConfigError(msg, hint="give --prior FILE, or use --ranking effect / auto")
+    resolve_ranking(cfg.ranking, pnet is not None)  # prior-first needs a prior: fail before training
     aligned = pnet.align(expr.genes, case_insensitive=cfg.case_insensitive) if pnet is not None else None
     if aligned is not None:
         s = aligned.summary()

@@ -33,6 +33,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from ._errors import ConfigError
+
 RANKINGS = ("auto", "prior-first", "effect")
 EXPORTS = ("calibrated", "support")
 
@@ -70,9 +72,13 @@ class Ranking:
 
 
 def resolve_ranking(mode: str, has_prior: bool) -> str:
-    """``auto`` is ``prior-first`` with a prior and ``effect`` without one."""
+    """``auto`` is ``prior-first`` with a prior and ``effect`` without one; ``prior-first``
+    without a prior is a :class:`ConfigError`."""
     if mode == "auto":
         return "prior-first" if has_prior else "effect"
+    if mode == "prior-first" and not has_prior:
+        msg = "--ranking prior-first needs a prior network"
+        raise ConfigError(msg, hint="give --prior FILE, or use --ranking effect / auto")
     return mode
 
 
@@ -87,9 +93,6 @@ def rank_pairs(E: sp.spmatrix | list[sp.spmatrix], genes: list[str], prior: sp.s
     E = mean_effects(mats)
     n = E.shape[0]
     mode = resolve_ranking(mode, prior is not None)
-    if mode == "prior-first" and prior is None:
-        msg = "the prior-first ranking needs a prior"
-        raise ValueError(msg)
     listed = sum(((m != 0).astype(np.int8) for m in mats[1:]), (mats[0] != 0).astype(np.int8))
     if prior is not None:
         listed = listed + (prior != 0).astype(np.int8)

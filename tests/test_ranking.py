@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from dashgrn._errors import ConfigError
 from dashgrn.ranking import rank_pairs, resolve_ranking, select_edges, standardised_effects
 
 GENES = ["a", "b", "c", "d"]
@@ -117,7 +118,10 @@ def test_table_columns_and_signs():
 def test_resolve_ranking_and_errors():
     assert resolve_ranking("auto", True) == "prior-first"
     assert resolve_ranking("auto", False) == "effect"
-    with pytest.raises(ValueError):
+    assert resolve_ranking("prior-first", True) == "prior-first"
+    with pytest.raises(ConfigError, match="prior-first needs a prior"):
+        resolve_ranking("prior-first", False)
+    with pytest.raises(ConfigError, match="prior-first needs a prior"):
         rank_pairs(sp.csr_matrix(E), GENES, None, "prior-first")
     r = rank_pairs(sp.csr_matrix(E), GENES, None)
     with pytest.raises(ValueError):

@@ -37,6 +37,7 @@ def register(app: typer.Typer) -> None:
         from ..io import read_prior
         from ..network import effect_matrix, network_from_effects
         from ..outputs import write_ranking
+        from ..ranking import resolve_ranking
 
         check_output_dir(out, overwrite=overwrite)
         models, meta = load_ensemble(checkpoint)
@@ -51,9 +52,7 @@ def register(app: typer.Typer) -> None:
             raise ConfigError(msg, hint="give one of them")
         if prior is None and not no_prior and (checkpoint.parent / "prior_used.tsv").is_file():
             prior = checkpoint.parent / "prior_used.tsv"
-        if cfg.ranking == "prior-first" and prior is None:
-            msg = "--ranking prior-first needs a prior"
-            raise ConfigError(msg, hint="give --prior FILE, or use --ranking effect / auto")
+        resolve_ranking(cfg.ranking, prior is not None)  # prior-first needs a prior
         ci = bool(saved.get("case_insensitive", False))
         matrix = read_prior(prior).align(meta["genes"], case_insensitive=ci).matrix if prior is not None else None
         ranking_table, edges = network_from_effects(

@@ -148,6 +148,7 @@ def register(app: typer.Typer) -> None:
         from ..config import InferConfig, load_config
         from ..io import check_trajectories, read_expression, read_prior
         from ..provenance import file_record
+        from ..ranking import resolve_ranking
 
         settings: dict[str, Any] = {}
         resume_state = None
@@ -169,9 +170,7 @@ def register(app: typer.Typer) -> None:
             if explicit or name not in settings:
                 settings[name] = value
         cfg = InferConfig.from_dict(settings, source=str(config) if config else "options")
-        if prior is None and cfg.ranking == "prior-first":
-            msg = "--ranking prior-first needs a prior network"
-            raise ConfigError(msg, hint="give --prior FILE, or use --ranking effect / auto")
+        resolve_ranking(cfg.ranking, prior is not None)  # prior-first needs a prior
         if prior is None and cfg.pruning in ("dash", "prior"):
             msg = f"--pruning {cfg.pruning} needs a prior network"
             raise ConfigError(msg, hint="give --prior FILE, or use --pruning imp / none")
