@@ -2,8 +2,8 @@
 SIM350 and on simulated networks, at three prior noise levels and three seeds, scored with
 `dashgrn evaluate`.
 
-    python benchmarks/bench_accuracy.py --jobs 2                  # everything (hours on 2 cores)
-    python benchmarks/bench_accuracy.py --datasets sim350 --jobs 2
+    python benchmarks/bench_accuracy.py                           # everything (hours on 2 cores)
+    python benchmarks/bench_accuracy.py --datasets sim350
     python benchmarks/bench_accuracy.py --quick                   # smoke run, 2 to 4 minutes
     python benchmarks/bench_accuracy.py --report-only             # rebuild ACCURACY.md / figures
 
@@ -461,6 +461,7 @@ def build_tasks(root: Path, datasets: list[str], noises: list[str], seeds: list[
     rank = {"grnboost2": 0, "controls": 1, "infer": 2}
     order = {m: i for i, m in enumerate(METHODS)}
     # noise before seed: the shared trainings of different seeds then run side by side with --jobs 2
+    # (one run at a time is as fast now: a run's two ensemble members share the cores)
     for t in sorted(tasks, key=lambda t: (datasets.index(t.ds.name), rank[t.kind], t.noise, t.seed or 0,
                                           order.get(t.method, 0))):
         if t.dir not in seen:
@@ -723,7 +724,7 @@ def write_report(records: list[dict], failures: list[str], datasets: list[str], 
         "# dashgrn accuracy benchmark",
         "",
         ("Smoke run, written by " if root.name != "accuracy" else "Rerun everything: "
-         "`.venv/bin/python benchmarks/bench_accuracy.py --jobs 2` (resumable: cached runs are reused; "
+         "`.venv/bin/python benchmarks/bench_accuracy.py` (resumable: cached runs are reused; "
          "`--report-only` rebuilds this file). Written by ") + f"`{command}`.",
         "",
         f"- date: {_dt.date.today().isoformat()}; machine: {os.cpu_count()} CPU cores ({_cpu()}), "

@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
         min_weight: Annotated[float, typer.Option("--min-weight", help="Export only edges with |E| >= this.", rich_help_panel=H_OUT)] = 0.0,
         seed: Annotated[int, typer.Option("--seed", help="Seed for every random draw.", rich_help_panel=H_OUT)] = 0,
         device: Annotated[str, typer.Option("--device", help="auto | cpu | cuda | cuda:N.", rich_help_panel=H_OUT)] = "auto",
-        threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads in all (default: torch's). With 2 or more, ensemble members train side by side, one thread each.", rich_help_panel=H_OUT)] = None,
+        threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for torch.", rich_help_panel=H_OUT)] = None,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output folder.", rich_help_panel=H_OUT)] = False,
         resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted run in --out (same inputs; its config.json is the base).", rich_help_panel=H_OUT)] = False,
         truth: Annotated[Optional[Path], typer.Option("--truth", help="Gold standard, only to score the result in the report (never used for inference).", rich_help_panel=H_OUT)] = None,
