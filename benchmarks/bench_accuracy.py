@@ -142,9 +142,10 @@ def dataset(name: str) -> Dataset:
 
 
 def _rel(p: Path) -> str:
-    """A path for keys and messages: relative to the repository, or shared/data/..., else as given."""
+    """A path for keys and messages: relative to the repository, or shared/data/..., else as given.
+    The run cache is matched first, so that a cache reached through a link gives the same keys."""
     p = Path(p).resolve()
-    for base, prefix in ((ROOT, ""), (DATA.resolve(), "shared/data/")):
+    for base, prefix in ((RUNS.resolve(), "benchmarks/runs/"), (ROOT, ""), (DATA.resolve(), "shared/data/")):
         try:
             return prefix + str(p.relative_to(base))
         except ValueError:
