@@ -694,9 +694,8 @@ def _train_code_digest() -> str:
     """Digest of the dashgrn files that decide a training run (not the ranking, export or report):
     shared trainings are redone when it changes, re-ranked when only the rest changes."""
     pkg = ROOT / "dashgrn"
-    files = [pkg / f for f in ("config.py", "data.py", "model.py", "solvers.py", "stiffness.py", "training.py", "ensemble.py",
-                               "pruning.py",
-                               "pipeline.py", "tables.py")] + sorted((pkg / "io").rglob("*.py"))
+    files = [pkg / f for f in ("config.py", "data.py", "model.py", "solvers.py", "stiffness.py", "training.py",
+                               "ensemble.py", "pruning.py", "pipeline.py", "tables.py")] + sorted((pkg / "io").rglob("*.py"))
     return _files_digest(files)
 
 

@@ -9,6 +9,8 @@ import torch
 from dashgrn.model import PhoenixODE
 from dashgrn.solvers import SolverConfig, _Rescaled, fixed_step, solve_pairs
 
+from linear_ode import LinearODE
+
 
 def _torchdiffeq(func: torch.nn.Module, y0: torch.Tensor, dt: torch.Tensor, method: str, steps: int) -> torch.Tensor:
     import torchdiffeq
@@ -16,17 +18,6 @@ def _torchdiffeq(func: torch.nn.Module, y0: torch.Tensor, dt: torch.Tensor, meth
     s = torch.tensor([0.0, 1.0], dtype=y0.dtype)
     return torchdiffeq.odeint(_Rescaled(func, dt.reshape(-1, 1)), y0, s, method=method,
                               options={"step_size": 1.0 / steps})[-1]
-
-
-class _Linear(torch.nn.Module):
-    """dy/dt = A y, no ``vector_field``: the generic path."""
-
-    def __init__(self, a: torch.Tensor) -> None:
-        super().__init__()
-        self.a = a
-
-    def forward(self, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # noqa: ARG002
-        return y @ self.a.T
 
 
 @pytest.mark.parametrize("method", ["rk4", "euler"])
@@ -40,7 +31,7 @@ def test_fixed_step_equals_torchdiffeq_fixed_grid(method: str, steps: int) -> No
     dt = torch.tensor([0.2, 1.0, 2.5, 0.7], dtype=torch.float64)
     np.testing.assert_allclose(fixed_step(m, y0, dt, method, steps).detach().numpy(),
                                _torchdiffeq(m, y0, dt, method, steps).detach().numpy(), rtol=0, atol=1e-13)
-    lin = _Linear(torch.randn(9, 9, generator=g, dtype=torch.float64) * 0.3)
+    lin = LinearODE(torch.randn(9, 9, generator=g, dtype=torch.float64) * 0.3)
     np.testing.assert_allclose(fixed_step(lin, y0, dt, method, steps).numpy(),
                                _torchdiffeq(lin, y0, dt, method, steps).numpy(), rtol=0, atol=1e-13)
 
@@ -62,7 +53,7 @@ def test_fixed_step_gradients_equal_torchdiffeq() -> None:
 def test_rk4_is_fourth_order_and_euler_first_order_on_linear_decay() -> None:
     """Global error against y0 exp(-k dt) shrinks 16x (rk4) and 2x (euler) per halving of h."""
     k = torch.tensor([0.5, 2.0, 4.0], dtype=torch.float64)
-    lin = _Linear(-torch.diag(k))
+    lin = LinearODE(-torch.diag(k))
     y0 = torch.ones(1, 3, dtype=torch.float64)
     dt = torch.tensor([1.0], dtype=torch.float64)
     exact = torch.exp(-k * dt)[None, :]
@@ -88,7 +79,7 @@ def test_vector_field_is_scaled_rhs() -> None:
 
 
 def test_solve_pairs_uses_the_step_override() -> None:
-    lin = _Linear(-torch.eye(2, dtype=torch.float64))
+    lin = LinearODE(-torch.eye(2, dtype=torch.float64))
     y0 = torch.ones(1, 2, dtype=torch.float64)
     dt = torch.tensor([1.0], dtype=torch.float64)
     cfg = SolverConfig(method="euler", steps=2)

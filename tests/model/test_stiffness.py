@@ -8,12 +8,13 @@ import math
 import numpy as np
 import pytest
 import torch
-from torch import nn
 
 import dashgrn.solvers as solvers
 from dashgrn.model import PhoenixODE
 from dashgrn.solvers import SolverConfig, solve_pairs
 from dashgrn.stiffness import MAX_STEPS, TARGETS, StiffnessTracker, probe_states
+
+from linear_ode import LinearODE
 
 
 def _model(n: int = 7, h: int = 5, seed: int = 0) -> PhoenixODE:
@@ -41,29 +42,12 @@ def test_jvp_matches_central_differences(masked: bool) -> None:
     np.testing.assert_allclose(got.numpy(), fd.numpy(), rtol=1e-6, atol=1e-8)
 
 
-class _Linear(nn.Module):
-    """dy/dt = A y, the same A for every row; its Jacobian is A everywhere."""
-
-    def __init__(self, A: torch.Tensor) -> None:
-        super().__init__()
-        self.A = A
-
-    def forward(self, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:  # noqa: ARG002
-        return y @ self.A.T
-
-    def rhs(self, y: torch.Tensor) -> torch.Tensor:
-        return y @ self.A.T
-
-    def jvp(self, y: torch.Tensor, v: torch.Tensor) -> torch.Tensor:  # noqa: ARG002
-        return v @ self.A.T
-
-
 def test_tracker_finds_the_largest_eigenvalue_and_sizes_steps() -> None:
     # a non-symmetric A with real eigenvalues -1, -3, -12 (similarity transform of a diagonal)
     g = torch.Generator().manual_seed(3)
     S = torch.randn(3, 3, generator=g, dtype=torch.float64) + 3 * torch.eye(3, dtype=torch.float64)
     A = S @ torch.diag(torch.tensor([-1.0, -3.0, -12.0], dtype=torch.float64)) @ torch.linalg.inv(S)
-    lin = _Linear(A)
+    lin = LinearODE(A)
     tr = StiffnessTracker(torch.zeros(6, 3, dtype=torch.float64), iterations=2, first_iterations=60)
     assert tr.update(lin) == pytest.approx(12.0, rel=1e-6)
     assert tr.update(lin) == pytest.approx(12.0, rel=1e-6)  # warm start keeps it
@@ -88,7 +72,7 @@ def test_tracker_finds_the_largest_eigenvalue_and_sizes_steps() -> None:
 
 def test_steps_from_the_tracker_keep_a_stiff_rk4_solve_stable_without_fallback() -> None:
     k = 40.0
-    lin = _Linear(torch.tensor([[-k]], dtype=torch.float64))
+    lin = LinearODE(torch.tensor([[-k]], dtype=torch.float64))
     y0 = torch.ones(3, 1, dtype=torch.float64)
     dt = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
     tr = StiffnessTracker(y0)
