@@ -406,7 +406,7 @@ def test_run_writes_all_files_and_is_byte_identical(tmp_path: Path) -> None:
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     assert names == sorted([
         "expression.h5ad", "expression.csv", "expression_clean.csv", "truth.tsv", "prior_noise_0.05.tsv",
-        "prior_noise_0.1.tsv", "network_nodes.tsv", "network_edges.tsv", "manifest.json",
+        "prior_noise_0.1.tsv", "network_nodes.tsv", "network_edges.tsv", "manifest.json", ".dashgrn-output",
     ])
     for name in names:
         assert sha256(tmp_path / "a" / name) == sha256(tmp_path / "b" / name), name

@@ -118,7 +118,12 @@ def _print_table(ev: Evaluation, truth: Path) -> None:
     stdout.print(t)
 
 
-def _write_outputs(ev: Evaluation, out: Path, truth: Path, *, overwrite: bool) -> None:
+def _inputs(prediction: Path, compare: list[Path] | None, *others: Path | None) -> list[Path | None]:
+    """Every input file of the command (none may lie inside --out)."""
+    return [prediction, *(compare or []), *others]
+
+
+def _write_outputs(ev: Evaluation, out: Path, truth: Path, *, overwrite: bool, inputs: list[Path | None]) -> None:
     from .._atomic import staged_output_dir
     from .._errors import OutputError
     from ..plots import plot_pr_curves, plot_roc_curves
@@ -127,7 +132,7 @@ def _write_outputs(ev: Evaluation, out: Path, truth: Path, *, overwrite: bool) -
     summary_auc = dict(zip(ev.table["method"], ev.table["auroc"]))
     pr = ev.pr_curves()
     roc = ev.roc_curves()
-    with staged_output_dir(out, overwrite=overwrite) as stage:
+    with staged_output_dir(out, overwrite=overwrite, inputs=inputs) as stage:
         try:
             (stage / "metrics.tsv").write_text(_tsv(ev), encoding="utf-8")
             (stage / "metrics.json").write_text(_json(ev, truth), encoding="utf-8")
@@ -228,7 +233,7 @@ def register(app: typer.Typer) -> None:
         if out is not None:
             from .._atomic import check_output_dir
 
-            check_output_dir(out, overwrite=overwrite)
+            check_output_dir(out, overwrite=overwrite, inputs=_inputs(prediction, compare, truth, prior, genes, controls))
         kind = universe.value if universe is not None else ("genes" if genes is not None else "beeline")
         if kind == "genes" and genes is None:
             msg = "--universe genes needs --genes FILE"
@@ -272,7 +277,8 @@ def register(app: typer.Typer) -> None:
         if fmt is not OutputFormat.table:
             log.info("universe %s", ev.universe.description)
         if out is not None:
-            _write_outputs(ev, out, truth, overwrite=overwrite)
+            _write_outputs(ev, out, truth, overwrite=overwrite,
+                           inputs=_inputs(prediction, compare, truth, prior, genes, controls))
             log.info("wrote %s", out)
         if fmt is OutputFormat.json:
             sys.stdout.write(_json(ev, truth))

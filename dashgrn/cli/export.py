@@ -39,7 +39,8 @@ def register(app: typer.Typer) -> None:
         from ..outputs import write_ranking
         from ..ranking import resolve_ranking
 
-        check_output_dir(out, overwrite=overwrite)
+        in_files = (checkpoint, prior)
+        check_output_dir(out, overwrite=overwrite, inputs=in_files)
         models, meta = load_ensemble(checkpoint)
         saved = (meta.get("config") or {}) if isinstance(meta.get("config"), dict) else {}
         base = InferConfig().to_dict()
@@ -60,7 +61,7 @@ def register(app: typer.Typer) -> None:
             new_edge_quantile=cfg.new_edge_quantile, export_degree=cfg.export_degree, top_k=cfg.top_k,
             min_weight=cfg.min_weight,
         )
-        with staged_output_dir(out, overwrite=overwrite) as stage:
+        with staged_output_dir(out, overwrite=overwrite, inputs=(checkpoint, prior)) as stage:
             write_edges(edges, stage / "edges.tsv")
             write_graphml(edges, stage / "network.graphml")
             if with_ranking:

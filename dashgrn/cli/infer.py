@@ -175,7 +175,8 @@ def register(app: typer.Typer) -> None:
             msg = f"--pruning {cfg.pruning} needs a prior network"
             raise ConfigError(msg, hint="give --prior FILE, or use --pruning imp / none")
 
-        check_output_dir(out, overwrite=overwrite)
+        in_files = (expression, prior, genes, truth, config if not resume else None)
+        check_output_dir(out, overwrite=overwrite, inputs=in_files)
         expr = read_expression(
             expression, time_key=cfg.time_key, trajectory_key=cfg.trajectory_key, transpose=cfg.transpose,
             layer=cfg.layer, genes_file=genes, drop_nan=cfg.drop_nan, snapshot=cfg.single_cell,
@@ -217,7 +218,7 @@ def register(app: typer.Typer) -> None:
                     progress.stop()
             command = shlex.join(["dashgrn", *sys.argv[1:]]) if sys.argv else "dashgrn infer"
             log.info("training done in %.1f s; writing %s", time.perf_counter() - t0, out)
-            with staged_output_dir(out, overwrite=overwrite) as stage:
+            with staged_output_dir(out, overwrite=overwrite, inputs=in_files) as stage:
                 write_run(stage, result, inputs=inputs, command=command)
                 t1 = time.perf_counter()
                 write_report(stage, truth=truth)

@@ -439,7 +439,7 @@ def write_simulation(result: SimulationResult, out: str | Path, *, overwrite: bo
     cfg = result.config
     genes = result.genes
     written: dict[str, str] = {}
-    with staged_output_dir(out, overwrite=overwrite) as stage:
+    with staged_output_dir(out, overwrite=overwrite, inputs=_input_files(result.config)) as stage:
         _write_h5ad(stage / FILES["h5ad"], result)
         written["h5ad"] = FILES["h5ad"]
         _write_long_csv(stage / FILES["csv"], result.obs, result.observed, genes, cfg.digits)
@@ -515,6 +515,11 @@ def _manifest(result: SimulationResult, files: dict[str, Path]) -> dict[str, Any
     }
 
 
+def _input_files(config: SimulateConfig) -> list[str | None]:
+    """The files a simulation reads (none may lie inside the output folder)."""
+    return [config.nodes, config.edges, config.initial]
+
+
 def run_simulate(
     config: SimulateConfig, out: str | Path, *, overwrite: bool = False
 ) -> tuple[SimulationResult, dict[str, Path]]:
@@ -522,6 +527,6 @@ def run_simulate(
     from .._atomic import check_output_dir
 
     config.validate()
-    check_output_dir(out, overwrite=overwrite)
+    check_output_dir(out, overwrite=overwrite, inputs=_input_files(config))
     result = simulate(config)
     return result, write_simulation(result, out, overwrite=overwrite)

@@ -248,6 +248,52 @@ def test_existing_output_without_overwrite(case: Case) -> None:
     assert (case.out / "edges.tsv").read_text(encoding="utf-8") == "old"
 
 
+def test_overwrite_refuses_a_folder_dashgrn_did_not_write(case: Case) -> None:
+    # Data loss once: --overwrite deleted every file of a folder that was not a run.
+    case.out.mkdir()
+    (case.out / "thesis.txt").write_text("four years", encoding="utf-8")
+    result = case.run("--overwrite")
+    assert result.exit_code == OUTPUT, result.output
+    assert "Traceback" not in result.output
+    error = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "was not written by dashgrn" in error[0], result.stderr
+    assert (case.out / "thesis.txt").read_text(encoding="utf-8") == "four years"
+    assert case.created == set()
+    # Without --overwrite the hint does not recommend it for such a folder.
+    plain = case.run()
+    assert plain.exit_code == OUTPUT and "will not replace it" in plain.stderr
+
+
+def test_overwrite_refuses_a_folder_that_holds_an_input(case: Case) -> None:
+    from dashgrn._atomic import MARKER
+
+    precious = case.dir / "precious"
+    precious.mkdir()
+    (precious / MARKER).write_text("", encoding="utf-8")  # even a dashgrn folder
+    expr = precious / "expression.csv"
+    expr.write_text(GOOD_EXPR, encoding="utf-8")
+    result = case.run("--overwrite", expr=expr, out=precious)
+    assert result.exit_code == OUTPUT, result.output
+    assert "holds the input" in result.stderr and "Traceback" not in result.output
+    assert expr.read_text(encoding="utf-8") == GOOD_EXPR
+    assert case.created == set()
+
+
+def test_overwrite_refuses_the_current_folder(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dashgrn._atomic import MARKER
+
+    work = case.dir / "work"
+    work.mkdir()
+    (work / MARKER).write_text("", encoding="utf-8")
+    (work / "notes.txt").write_text("keep", encoding="utf-8")
+    monkeypatch.chdir(work)
+    result = case.run("--overwrite", out=Path("."))
+    assert result.exit_code == OUTPUT, result.output
+    assert "current folder" in result.stderr
+    assert sorted(p.name for p in work.iterdir()) == sorted([MARKER, "notes.txt"])
+    assert case.created == set()
+
+
 def test_unwritable_output(case: Case) -> None:
     locked = case.dir / "locked"
     locked.mkdir()

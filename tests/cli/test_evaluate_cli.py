@@ -15,7 +15,8 @@ INPUT, CONFIG, OUTPUT = 3, 4, 7
 TRUTH = "Gene1,Gene2,Type\nA,B,+\nA,C,-\nB,C,+\nC,D,+\n"
 PRED = "regulator\ttarget\tweight\tsign\trank\nA\tB\t0.9\t1\t1\nA\tC\t0.7\t1\t2\nD\tA\t0.5\t-1\t3\n"
 OTHER = "TF\ttarget\timportance\nB\tC\t3.0\nC\tA\t2.0\n"
-FILES = {"metrics.tsv", "metrics.json", "pr_curves.csv", "roc_curves.csv", "pr_curves.png", "roc_curves.png"}
+FILES = {"metrics.tsv", "metrics.json", "pr_curves.csv", "roc_curves.csv", "pr_curves.png", "roc_curves.png",
+         ".dashgrn-output"}
 
 
 @pytest.fixture

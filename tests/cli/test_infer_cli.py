@@ -110,6 +110,26 @@ def test_same_seed_same_edges_and_config_rerun(tiny: tuple[Path, Path], tmp_path
     assert cfg["seed"] == 3 and cfg["epochs"] == 6
 
 
+def test_overwrite_replaces_a_run_folder_and_marks_every_output(tiny: tuple[Path, Path], tmp_path: Path) -> None:
+    from dashgrn._atomic import MARKER
+
+    expr, prior = tiny
+    out = tmp_path / "run"
+    args = ["infer", str(expr), "--prior", str(prior), "--out", str(out), *FAST]
+    assert _run(args).exit_code == 0
+    assert (out / MARKER).is_file()
+    (out / "edges.tsv").write_text("stale", encoding="utf-8")
+    again = _run([*args, "--overwrite"])
+    assert again.exit_code == 0, again.output
+    assert (out / "edges.tsv").read_text(encoding="utf-8").startswith("regulator")
+    exported = tmp_path / "exported"
+    assert _run(["export", str(out / "checkpoint.pt"), "--out", str(exported)]).exit_code == 0
+    assert (exported / MARKER).is_file()
+    # A run folder from before the marker (its run.json names dashgrn) may be replaced too.
+    (out / MARKER).unlink()
+    assert _run([*args, "--overwrite"]).exit_code == 0
+
+
 def test_config_file_is_overridden_by_flags(tiny: tuple[Path, Path], tmp_path: Path) -> None:
     expr, prior = tiny
     a, b = tmp_path / "a", tmp_path / "b"

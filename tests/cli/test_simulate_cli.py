@@ -33,7 +33,7 @@ def test_random_network_run(tmp_path: Path) -> None:
     assert "simulated 12 genes" in text
     assert sorted(p.name for p in out.iterdir()) == sorted([
         "expression.h5ad", "expression.csv", "expression_clean.csv", "truth.tsv", "prior_noise_0.05.tsv",
-        "network_nodes.tsv", "network_edges.tsv", "manifest.json",
+        "network_nodes.tsv", "network_edges.tsv", "manifest.json", ".dashgrn-output",
     ])
     # Same seed, same bytes; an existing folder needs --overwrite.
     code, text = run("--genes", "12", "--trajectories", "3", "--out", str(out))
