@@ -346,7 +346,7 @@ def run_infer(t: Task, threads: int, jobs: int) -> list[dict]:
 CONTROL_TIMER = """
 import json, sys, time
 from dashgrn.io import read_expression
-from dashgrn.controls import linear_ode_matrix, spearman_matrix
+from dashgrn.evaluate import linear_ode_matrix, spearman_matrix
 e = read_expression(sys.argv[1])
 out = {}
 for name, f in (("spearman", spearman_matrix), ("linear-ode", linear_ode_matrix)):
@@ -630,12 +630,9 @@ def figure(records: list[dict], datasets: list[str], noise: str, path: Path) -> 
 
 
 def _versions() -> dict:
-    v = {"python": platform.python_version()}
-    for pkg in ("dashgrn", "torch", "numpy", "scipy", "scikit-learn", "pandas", "anndata"):
-        try:
-            v[pkg] = metadata.version(pkg)
-        except metadata.PackageNotFoundError:
-            pass
+    from dashgrn.provenance import versions
+
+    v = {"python": platform.python_version(), **versions(interpreter=False)}
     if BENCH_PYTHON.is_file():
         proc = subprocess.run([str(BENCH_PYTHON), "-c", "from importlib.metadata import version as v; "
                                "print(v('arboreto'), v('dask'), v('distributed'), v('scikit-learn'))"],
@@ -693,10 +690,9 @@ CODE = _code_digest()
 def _train_code_digest() -> str:
     """Digest of the dashgrn files that decide a training run (not the ranking, export or report):
     shared trainings are redone when it changes, re-ranked when only the rest changes."""
-    pkg = ROOT / "dashgrn"
-    files = [pkg / f for f in ("config.py", "data.py", "model.py", "solvers.py", "stiffness.py", "training.py",
-                               "ensemble.py", "pruning.py", "pipeline.py", "tables.py")] + sorted((pkg / "io").rglob("*.py"))
-    return _files_digest(files)
+    from dashgrn.provenance import training_code_files
+
+    return _files_digest(training_code_files())
 
 
 TRAIN_CODE = _train_code_digest()

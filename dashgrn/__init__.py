@@ -19,19 +19,32 @@ from ._errors import (
 )
 from .tables import AlignedPrior, ExpressionData, PriorNetwork
 
+# The public API, curated (like anndata's io): `dashgrn.infer` trains on data in memory,
+# `dashgrn.run` does everything `dashgrn infer` does (files in, a run folder out).
 # Heavy parts (torch, scikit-learn) load on first use, so `import dashgrn` stays light.
 _LAZY = {
     "read_expression": "dashgrn.io",
     "read_prior": "dashgrn.io",
-    "read_truth": "dashgrn.io.networks",
-    "read_prediction": "dashgrn.io.networks",
-    "write_edges": "dashgrn.export",
-    "write_graphml": "dashgrn.export",
+    "read_truth": "dashgrn.io",
+    "read_prediction": "dashgrn.io",
+    "write_edges": "dashgrn.io",
+    "write_graphml": "dashgrn.io",
     "score_network": "dashgrn.evaluate",
     "score_networks": "dashgrn.evaluate",
     "infer": "dashgrn.pipeline",
-    "InferResult": "dashgrn.pipeline",
+    "run": "dashgrn.pipeline",
+    "InferResult": "dashgrn.result",
     "InferConfig": "dashgrn.config",
+    "DataConfig": "dashgrn.config",
+    "ModelConfig": "dashgrn.config",
+    "TrainConfig": "dashgrn.config",
+    "SolverConfig": "dashgrn.config",
+    "PruneConfig": "dashgrn.config",
+    "ExportConfig": "dashgrn.config",
+    "SingleCellConfig": "dashgrn.config",
+    "RunConfig": "dashgrn.config",
+    "load_checkpoint": "dashgrn.checkpoint",
+    "load_ensemble": "dashgrn.checkpoint",
 }
 
 

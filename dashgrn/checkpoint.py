@@ -86,7 +86,7 @@ RESUME_FORMAT = "dashgrn-resume/2"
 
 def save_resume(path: str | Path, state: dict[str, Any]) -> None:
     """Write the state of an interrupted run atomically: ``{"members": [trainer state, ...]}``,
-    one :meth:`dashgrn.training.Trainer.state_dict` per ensemble member."""
+    one :meth:`dashgrn.model.Trainer.state_dict` per ensemble member."""
     members = [{**{k: v for k, v in m.items() if k != "meta"}, "meta": json.dumps(m["meta"])}
                for m in state["members"]]
     with atomic_path(path) as tmp:

@@ -1,31 +1,81 @@
-"""The resolved settings of an ``infer`` run: one flat, JSON-serialisable dataclass.
+"""The settings of an ``infer`` run: one frozen dataclass per stage, composed into :class:`InferConfig`.
 
-Defaults are defined here once. ``dashgrn infer --config run/config.json`` re-runs a
-saved configuration; flags given on the command line override the file.
+Every default is stated here once, in the stage that uses it:
+
+==================  ====================================================  ==========================
+stage               what it decides                                       used by
+==================  ====================================================  ==========================
+:class:`DataConfig`     reading, scaling and splitting the expression     ``dashgrn.io``, ``dashgrn.data``
+:class:`ModelConfig`    the PHOENIX model and the ensemble                ``dashgrn.model``
+:class:`TrainConfig`    the optimisation                                  ``dashgrn.model.Trainer``
+:class:`SolverConfig`   the ODE solves                                    ``dashgrn.model.solve_pairs``
+:class:`PruneConfig`    the pruning strategy and schedule                 ``dashgrn.model.pruning``
+:class:`ExportConfig`   the ranking and the exported network              ``dashgrn.network``
+:class:`SingleCellConfig`  snapshots -> pseudotime time courses           ``dashgrn.singlecell``
+:class:`RunConfig`      seed, device, threads                             ``dashgrn.pipeline``
+==================  ====================================================  ==========================
+
+The command line, ``config.json`` and ``dashgrn.infer(..., **options)`` use one flat name
+per setting (``epochs``, ``solver``, ``prune_start``...): the field name, or the ``key`` in
+the field's metadata where the stage calls it otherwise (``SolverConfig.method`` is
+``solver``). :meth:`InferConfig.to_dict` and :meth:`InferConfig.from_dict` convert.
+
+Plain data and value checks, no torch: the choices that name a solver or a pruning strategy
+are looked up in their registries (:data:`dashgrn.model.SOLVERS`,
+:data:`dashgrn.model.pruning.PRUNERS`) by :func:`dashgrn.pipeline.check_choices`, which
+:func:`dashgrn.run` and ``dashgrn infer`` call before any file is read.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from dataclasses import dataclass, fields
+import math
+import numbers
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ._errors import ConfigError
-from .ranking import EXPORTS, RANKINGS
-
 
 #: (lambda_ppi, lambda_motif) when not given: DASH's simulation values for the SPEC
 #: scores, and a prior-dominated mix for the prior-path scores (benchmarks/ACCURACY).
 LAMBDA_DEFAULTS = {"spec": (0.05, 0.01), "path": (0.9, 0.9)}
+SCALES = ("auto", "none", "minmax")
+DTYPES = ("float32", "float64")
+RATES = ("relu", "softplus")
+RANKINGS = ("auto", "prior-first", "effect")
+EXPORTS = ("calibrated", "support")
+
+
+def _key(name: str, **meta: Any) -> dict[str, Any]:
+    """Field metadata: the flat (command-line / config.json) name of a stage field."""
+    return {"key": name, **meta}
+
+
+def _flag(key: str) -> str:
+    return "--" + key.replace("_", "-")
+
+
+def _choice(key: str, value: object, allowed: tuple[str, ...] | list[str]) -> None:
+    if value not in allowed:
+        msg = f"{_flag(key)} must be one of {', '.join(allowed)}, got {value!r}"
+        raise ConfigError(msg)
+
+
+def _at_least(key: str, value: float | None, low: float, *, strict: bool = False) -> None:
+    if value is None:
+        return
+    bad = not (value > low if strict else value >= low) or (isinstance(value, float) and math.isnan(value))
+    if bad:
+        msg = f"{_flag(key)} must be {'>' if strict else '>='} {low:g}, got {value}"
+        raise ConfigError(msg)
 
 
 @dataclass(frozen=True)
-class InferConfig:
-    """Every setting of an inference run (see ``dashgrn infer --help``)."""
+class DataConfig:
+    """Reading, scaling and splitting the expression data."""
 
-    # data
     time_key: str = "time"
     trajectory_key: str = "trajectory"
     transpose: bool = False
@@ -34,47 +84,146 @@ class InferConfig:
     case_insensitive: bool = False
     scale: str = "auto"  # auto | none | minmax
     val_fraction: float = 0.066
-    # model
+
+    def __post_init__(self) -> None:
+        _choice("scale", self.scale, SCALES)
+        if not 0.0 <= self.val_fraction < 1.0:
+            msg = f"--val-fraction must be in [0, 1), got {self.val_fraction}"
+            raise ConfigError(msg)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The PHOENIX model (SPEC section 1) and the ensemble of independently seeded models."""
+
     hidden: int = 120  # SPEC: 40; 120 ranks better (benchmarks/ACCURACY.md)
     ensemble: int = 2  # members trained with their own seeds; the ranking averages them
     dtype: str = "float32"
     rate: str = "softplus"
-    # training
+
+    def __post_init__(self) -> None:
+        _choice("dtype", self.dtype, DTYPES)
+        _choice("rate", self.rate, RATES)
+        _at_least("ensemble", self.ensemble, 1)
+        _at_least("hidden", self.hidden, 1)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation settings (SPEC 2.5 / 2.6; ``epochs`` and ``early_stopping`` from the benchmarks).
+
+    ``batch_size`` counts pairs; every pair of a batch is integrated in one solve.
+    """
+
     epochs: int = 400  # SPEC: 200; the unpruned model keeps improving (README)
     lr: float = 1e-3
     batch_size: int = 32
     early_stopping: int = 40
     lr_patience: int = 3
     original_lr_reset_bug: bool = False
-    # solver
-    solver: str = "rk4"  # SPEC: dopri5; rk4 with 4 steps ranks as well, 3-5x faster (README)
+    multiplier_lr_factor: float = 5.0
+    lr_factor: float = 0.9
+    lr_threshold: float = 1e-6
+    min_lr: float = 4e-5
+
+    def __post_init__(self) -> None:
+        _at_least("epochs", self.epochs, 1)
+        if not self.lr > 0:
+            msg = f"--lr must be > 0, got {self.lr}"
+            raise ConfigError(msg)
+        _at_least("batch_size", self.batch_size, 1)
+
+
+@dataclass(frozen=True)
+class SolverConfig:
+    """How to integrate (:data:`dashgrn.model.SOLVERS`).
+
+    Attributes
+    ----------
+    method
+        ``rk4`` (fixed steps, default), ``euler``, or adaptive ``dopri5`` (SPEC), ``bosh3``, ``dopri8``.
+    rtol, atol
+        Tolerances of adaptive methods (suited to float32).
+    steps
+        Fixed steps over the rescaled interval [0, 1] (at least; raised while the model is stiff).
+    adjoint
+        Adjoint gradients (less memory, slower for small models).
+    """
+
+    method: str = field(default="rk4", metadata=_key("solver"))  # SPEC: dopri5; rk4 ranks as well, 3-5x faster
     rtol: float = 1e-4
     atol: float = 1e-6
-    solver_steps: int = 4  # at least; raised while the model is stiff (dashgrn.stiffness)
+    steps: int = field(default=4, metadata=_key("solver_steps"))
     adjoint: bool = False
-    # pruning
-    pruning: str = "none"  # none | dash | imp | prior (benchmarks/ACCURACY.md)
-    prune_start: int = 3
-    prune_first: float = 0.70
-    prune_step: float = 0.10
-    prune_every: int = 10
+
+    def __post_init__(self) -> None:
+        _at_least("solver_steps", self.steps, 1)
+
+
+@dataclass(frozen=True)
+class PruneConfig:
+    """The pruning strategy (:data:`dashgrn.model.pruning.PRUNERS`) and its schedule (SPEC 3)."""
+
+    strategy: str = field(default="none", metadata=_key("pruning"))  # benchmarks/ACCURACY.md
+    start: int = field(default=3, metadata=_key("prune_start"))
+    first: float = field(default=0.70, metadata=_key("prune_first"))
+    step: float = field(default=0.10, metadata=_key("prune_step"))
+    every: int = field(default=10, metadata=_key("prune_every"))
     lambda_ppi: float | None = None  # resolved from prior_score (LAMBDA_DEFAULTS)
     lambda_motif: float | None = None
-    normalized_scores: bool = False
+    normalized: bool = field(default=False, metadata=_key("normalized_scores"))
     prior_score: str = "path"
-    abs_wp_score: bool = False
-    # ranking and export (dashgrn.ranking)
+    abs_wp: bool = field(default=False, metadata=_key("abs_wp_score"))
+
+    def __post_init__(self) -> None:
+        _choice("prior_score", self.prior_score, tuple(LAMBDA_DEFAULTS))
+        lam_ppi, lam_motif = LAMBDA_DEFAULTS[self.prior_score]
+        if self.lambda_ppi is None:
+            object.__setattr__(self, "lambda_ppi", lam_ppi)
+        if self.lambda_motif is None:
+            object.__setattr__(self, "lambda_motif", lam_motif)
+        if self.start < 1 or self.every < 1:
+            msg = f"pruning schedule: start ({self.start}) and every ({self.every}) must be >= 1"
+            raise ConfigError(msg)
+        for name, v in (("first", self.first), ("step", self.step)):
+            if not 0.0 <= v < 1.0:
+                msg = f"pruning schedule: --prune-{name} must be in [0, 1), got {v}"
+                raise ConfigError(msg)
+
+
+@dataclass(frozen=True)
+class ExportConfig:
+    """The ranking of every pair and the exported network (:mod:`dashgrn.network`)."""
+
     ranking: str = "auto"  # auto | prior-first | effect
-    export: str = "calibrated"  # calibrated | support
+    rule: str = field(default="calibrated", metadata=_key("export"))  # calibrated | support
     new_edge_quantile: float = 0.5
-    export_degree: float = 2.0
+    degree: float = field(default=2.0, metadata=_key("export_degree"))
     top_k: int | None = None
     min_weight: float = 0.0
-    # run
-    seed: int = 0
-    device: str = "auto"
-    threads: int | None = None
-    # single-cell snapshots (dashgrn.singlecell): used when a pseudotime source is given
+
+    def __post_init__(self) -> None:
+        _choice("ranking", self.ranking, RANKINGS)
+        _choice("export", self.rule, EXPORTS)
+        _at_least("top_k", self.top_k, 1)
+        if not 0.0 <= self.new_edge_quantile <= 1.0:
+            msg = f"--new-edge-quantile must be in [0, 1], got {self.new_edge_quantile}"
+            raise ConfigError(msg)
+        _at_least("export_degree", self.degree, 0, strict=True)
+        _at_least("min_weight", self.min_weight, 0)
+
+
+@dataclass(frozen=True)
+class SingleCellConfig:
+    """How snapshots become a time course (:func:`dashgrn.singlecell.prepare_snapshots`).
+
+    Used when a pseudotime source is given: exactly one of ``root_cell``, ``root_group``
+    (``KEY=VALUE``) and ``pseudotime_key``. ``bins`` windows per lineage (0: every cell),
+    ``smooth`` the half-width of a moving average over windows, ``normalize``
+    normalize_total + log1p, ``n_top_genes`` the highly variable genes to keep (regulators
+    always kept), ``n_pcs`` and ``n_neighbors`` for the DPT graph.
+    """
+
     root_cell: str | None = None
     root_group: str | None = None  # KEY=VALUE
     pseudotime_key: str | None = None
@@ -87,72 +236,152 @@ class InferConfig:
     n_neighbors: int = 30
 
     @property
-    def single_cell(self) -> bool:
+    def enabled(self) -> bool:
         """Single-cell snapshots: a pseudotime is computed (a root) or read (``pseudotime_key``)."""
         return self.root_cell is not None or self.root_group is not None or self.pseudotime_key is not None
 
     def __post_init__(self) -> None:
-        from .singlecell import validate_options
+        given = [_flag(n) for n in ("root_cell", "root_group", "pseudotime_key") if getattr(self, n) is not None]
+        if len(given) > 1:
+            msg = f"{' and '.join(given)} exclude each other"
+            raise ConfigError(msg, hint="give one root (--root-cell or --root-group) or a ready pseudotime (--pseudotime-key)")
+        if self.root_group is not None:
+            parse_root_group(self.root_group)
+        checks = (
+            ("bins", self.bins, lambda v: v == 0 or v >= 2, "0 (every cell) or >= 2"),
+            ("smooth", self.smooth, lambda v: v >= 0, ">= 0"),
+            ("n_top_genes", self.n_top_genes, lambda v: v is None or v >= 2, ">= 2"),
+            ("n_pcs", self.n_pcs, lambda v: v >= 1, ">= 1"),
+            ("n_neighbors", self.n_neighbors, lambda v: v >= 2, ">= 2"),
+        )
+        for name, value, ok, want in checks:
+            if value is not None and (isinstance(value, bool) or not _is_int(value)):
+                msg = f"{_flag(name)} must be an integer, got {value!r}"
+                raise ConfigError(msg)
+            if not ok(value):
+                msg = f"{_flag(name)} must be {want}, got {value}"
+                raise ConfigError(msg)
 
-        validate_options(self)
-        if self.single_cell and (self.time_key != "time" or self.trajectory_key != "trajectory"):
+
+def parse_root_group(text: str) -> tuple[str, str]:
+    """``KEY=VALUE`` -> ``(KEY, VALUE)`` (split at the first ``=``)."""
+    key, sep, value = str(text).partition("=")
+    if not sep or not key.strip() or not value.strip():
+        msg = f"--root-group: {text!r} is not KEY=VALUE"
+        raise ConfigError(msg, hint="name an obs column and one of its values, e.g. --root-group cell_type=stem")
+    return key.strip(), value.strip()
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Seed, device and CPU threads of the run."""
+
+    seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | cuda:N
+    threads: int | None = None
+
+
+#: The stages of :class:`InferConfig`, in the order of ``config.json``.
+STAGES: dict[str, type] = {
+    "data": DataConfig, "model": ModelConfig, "train": TrainConfig, "solver": SolverConfig,
+    "prune": PruneConfig, "export": ExportConfig, "run": RunConfig, "singlecell": SingleCellConfig,
+}
+
+
+def _flat_keys() -> dict[str, tuple[str, str]]:
+    """flat name -> (stage, field) for every stage field."""
+    out: dict[str, tuple[str, str]] = {}
+    for stage, cls in STAGES.items():
+        for f in dataclasses.fields(cls):
+            key = f.metadata.get("key", f.name)
+            assert key not in out, key  # one flat name per setting
+            out[key] = (stage, f.name)
+    return out
+
+
+@dataclass(frozen=True)
+class InferConfig:
+    """Every setting of an inference run, one stage config each (see ``dashgrn infer --help``).
+
+    Build it from stage configs (``InferConfig(train=TrainConfig(epochs=50))``), from flat
+    names (``InferConfig.from_dict({"epochs": 50})``) or change a few flat settings of an
+    existing one (``cfg.replace(epochs=50, solver="dopri5")``).
+    """
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    solver: SolverConfig = field(default_factory=SolverConfig)
+    prune: PruneConfig = field(default_factory=PruneConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    singlecell: SingleCellConfig = field(default_factory=SingleCellConfig)
+
+    @property
+    def single_cell(self) -> bool:
+        """Single-cell snapshots (a pseudotime source is given)."""
+        return self.singlecell.enabled
+
+    def __post_init__(self) -> None:
+        for stage, cls in STAGES.items():
+            if not isinstance(getattr(self, stage), cls):
+                msg = f"InferConfig.{stage} must be a {cls.__name__}, got {type(getattr(self, stage)).__name__}"
+                raise ConfigError(msg)
+        if self.single_cell and (self.data.time_key != "time" or self.data.trajectory_key != "trajectory"):
             msg = "--time-key / --trajectory-key and a pseudotime (--root-cell, --root-group, --pseudotime-key) exclude each other"
             raise ConfigError(msg, hint="single-cell snapshots are ordered by pseudotime; name lineages with --lineage-key")
-        if self.prior_score not in LAMBDA_DEFAULTS:
-            msg = f"--prior-score must be one of {', '.join(LAMBDA_DEFAULTS)}, got {self.prior_score!r}"
-            raise ConfigError(msg)
-        lam_ppi, lam_motif = LAMBDA_DEFAULTS[self.prior_score]
-        if self.lambda_ppi is None:
-            object.__setattr__(self, "lambda_ppi", lam_ppi)
-        if self.lambda_motif is None:
-            object.__setattr__(self, "lambda_motif", lam_motif)
-        choices = {"scale": ("auto", "none", "minmax"), "dtype": ("float32", "float64"), "rate": ("relu", "softplus"),
-                   "ranking": RANKINGS, "export": EXPORTS}
-        for key, allowed in choices.items():
-            if getattr(self, key) not in allowed:
-                msg = f"--{key.replace('_', '-')} must be one of {', '.join(allowed)}, got {getattr(self, key)!r}"
-                raise ConfigError(msg)
-        if self.ensemble < 1:
-            msg = f"--ensemble must be >= 1, got {self.ensemble}"
-            raise ConfigError(msg)
-        if self.hidden < 1:
-            msg = f"--hidden must be >= 1, got {self.hidden}"
-            raise ConfigError(msg)
-        if self.top_k is not None and self.top_k < 1:
-            msg = f"--top-k must be >= 1, got {self.top_k}"
-            raise ConfigError(msg)
-        if not 0.0 <= self.new_edge_quantile <= 1.0:
-            msg = f"--new-edge-quantile must be in [0, 1], got {self.new_edge_quantile}"
-            raise ConfigError(msg)
-        if self.export_degree <= 0:
-            msg = f"--export-degree must be > 0, got {self.export_degree}"
-            raise ConfigError(msg)
-        if self.min_weight < 0:
-            msg = f"--min-weight must be >= 0, got {self.min_weight}"
-            raise ConfigError(msg)
+
+    # -- the flat view: command line, config.json, keyword options -------------------
+    @staticmethod
+    def keys() -> list[str]:
+        """Every flat setting name, in ``config.json`` order."""
+        return list(FLAT_KEYS)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The flat settings (``config.json``'s ``settings``)."""
+        return {key: getattr(getattr(self, stage), name) for key, (stage, name) in FLAT_KEYS.items()}
 
     def replace(self, **changes: Any) -> InferConfig:
-        return dataclasses.replace(self, **changes)
+        """A copy with some flat settings changed (validated)."""
+        return InferConfig.from_dict({**self.to_dict(), **changes}, source="options")
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, source: str = "config") -> InferConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        """Build from flat settings; missing ones take their stage's default."""
+        unknown = sorted(set(data) - set(FLAT_KEYS))
         if unknown:
             msg = f"{source}: unknown setting(s) {', '.join(unknown)}"
-            raise ConfigError(msg, hint=f"valid settings: {', '.join(sorted(known))}")
+            raise ConfigError(msg, hint=f"valid settings: {', '.join(sorted(FLAT_KEYS))}")
+        groups: dict[str, dict[str, Any]] = {stage: {} for stage in STAGES}
+        for key, value in data.items():
+            stage, name = FLAT_KEYS[key]
+            groups[stage][name] = value
         try:
-            return cls(**data)
+            return cls(**{stage: STAGES[stage](**kw) for stage, kw in groups.items()})
         except TypeError as exc:
             msg = f"{source}: {exc}"
             raise ConfigError(msg) from None
 
 
+FLAT_KEYS: dict[str, tuple[str, str]] = _flat_keys()
+
+
+def flat_defaults() -> dict[str, Any]:
+    """Every flat setting's default as its stage declares it (``lambda_ppi`` and ``lambda_motif``
+    stay ``None``: resolved from ``prior_score``), without building a config (no registry lookup)."""
+    out: dict[str, Any] = {}
+    for key, (stage, name) in FLAT_KEYS.items():
+        f = next(f for f in dataclasses.fields(STAGES[stage]) if f.name == name)
+        out[key] = f.default
+    return out
+
+
 def load_config(path: str | Path) -> dict[str, Any]:
-    """Read the ``settings`` of a saved config.json (or a flat JSON object)."""
+    """Read the flat ``settings`` of a saved config.json (or a flat JSON object), validated."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

@@ -1,77 +1,55 @@
-"""The composed steps of ``dashgrn infer``: data -> pairs -> train + prune -> edges.
+"""``dashgrn infer`` as named steps, and :func:`run`: everything the command does, for Python.
 
-:func:`infer` is the Python API; the CLI is a thin layer over it.
+:func:`infer` trains on data in memory and returns an :class:`~dashgrn.result.InferResult`:
+
+1. :func:`prepare_inputs`: expression and prior as tables, single-cell snapshots ordered in
+   pseudotime, the prior aligned to the genes;
+2. :func:`build_trainers`: pairs, split, model and pruner of every ensemble member;
+3. :func:`train_ensemble`: the members trained (side by side on a multi-core CPU);
+4. :func:`extract_network`: effects, ranking and the exported network of the trained members.
+
+:func:`run` reads the input files, checks the output folder, runs :func:`infer`, and writes
+the run folder (and its report) atomically: the same folder as ``dashgrn infer``.
 """
 
 from __future__ import annotations
 
-import math
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
 import torch
 
 from ._errors import ConfigError, DeviceError, InputError
 from ._log import get_logger
 from .config import InferConfig
 from .data import PairArrays, make_pairs
-from .ensemble import plan_workers, train_members
-from .model import PhoenixODE
-from .network import effect_matrix, network_from_effects
-from .ranking import Ranking, mean_effects, resolve_ranking
-from .pruning import Pruner, PriorMatrices, Schedule, weight_sparsity
-from .solvers import SolverConfig
-from .tables import AlignedPrior, ExpressionData, PriorNetwork
-from .training import Pairs, TrainConfig, Trainer, split_indices
+from .io import as_expression, as_prior
+from .io.rundir import FILES
+from .model import (
+    SOLVERS,
+    Pairs,
+    PhoenixODE,
+    Trainer,
+    TrainResult,
+    effect_matrix,
+    member_seed,
+    plan_workers,
+    split_indices,
+    train_members,
+)
+from .model.pruning import PRUNERS, PriorMatrices, make_pruner
+from .network import mean_effects, network_from_effects, resolve_ranking
+from .result import InferResult, prior_table, summarize
+from .tables import AlignedPrior, ExpressionData
 
 log = get_logger(__name__)
 
-
-@dataclass
-class InferResult:
-    """What :func:`infer` returns.
-
-    Attributes
-    ----------
-    edges
-        The exported network: ``regulator, target, weight, sign, rank, effect, in_prior``
-        (see :mod:`dashgrn.ranking`).
-    ranking
-        Every pair with a non-zero effect or in the prior, best first.
-    effects
-        The effect matrix E (sparse, regulator x target; the members' mean for an ensemble).
-    genes
-        Gene order of the model and of ``effects``.
-    history
-        One row per epoch (losses, learning rate, sparsity, layer densities).
-    model
-        The trained :class:`PhoenixODE` at the selected checkpoint (ensemble member 1).
-    members
-        Every ensemble member (``model`` first); ``effects`` is their mean E and the
-        ranking averages their standardised effects.
-    summary
-        Counts and figures for reports: data, prior, training, network.
-    """
-
-    edges: pd.DataFrame
-    effects: sp.csr_matrix
-    genes: list[str]
-    history: pd.DataFrame
-    model: PhoenixODE
-    config: InferConfig
-    summary: dict[str, Any] = field(default_factory=dict)
-    prune_events: list[dict[str, Any]] = field(default_factory=list)
-    stopped: str = "completed"
-    prior_edges: pd.DataFrame | None = None
-    resume_state: dict[str, Any] | None = None
-    ranking: Ranking | None = None
-    members: list[PhoenixODE] = field(default_factory=list)
-    singlecell: Any = None  # a dashgrn.singlecell.SingleCellRecord for single-cell snapshots
+Callback = Callable[[dict[str, float]], None]
 
 
 def resolve_device(name: str) -> torch.device:
@@ -102,34 +80,66 @@ def seed_everything(seed: int) -> tuple[torch.Generator, np.random.Generator]:
     return torch.Generator().manual_seed(seed), np.random.default_rng(seed)
 
 
-def _as_expression(data: Any, cfg: InferConfig) -> ExpressionData:
-    if isinstance(data, ExpressionData):
-        return data
-    from .io.expression import expression_from_anndata, expression_from_frame
-
-    opts = {"time_key": cfg.time_key, "trajectory_key": cfg.trajectory_key, "drop_nan": cfg.drop_nan,
-            "snapshot": cfg.single_cell}
-    if isinstance(data, pd.DataFrame):
-        return expression_from_frame(data, **opts)
-    if type(data).__name__ == "AnnData":
-        return expression_from_anndata(data, layer=cfg.layer, **opts)
-    msg = f"expression must be ExpressionData, AnnData or a DataFrame, not {type(data).__name__}"
-    raise ConfigError(msg)
+def check_choices(cfg: InferConfig) -> None:
+    """The solver and the pruning strategy that ``cfg`` names exist (:data:`dashgrn.model.SOLVERS`,
+    :data:`dashgrn.model.pruning.PRUNERS`); a :class:`ConfigError` listing the choices otherwise."""
+    SOLVERS.get(cfg.solver.method)
+    PRUNERS.get(cfg.prune.strategy)
 
 
-def _as_prior(prior: Any) -> PriorNetwork | None:
-    if prior is None or isinstance(prior, PriorNetwork):
-        return prior
-    if isinstance(prior, pd.DataFrame):
-        from .io.prior import prior_from_frame
+def resolve_config(config: InferConfig | None, options: dict[str, Any]) -> InferConfig:
+    """``config`` (defaults when ``None``) with flat ``options`` (``epochs=50``...) applied, checked."""
+    cfg = config or InferConfig()
+    if not isinstance(cfg, InferConfig):
+        msg = f"config must be an InferConfig, not {type(cfg).__name__}"
+        raise ConfigError(msg)
+    cfg = cfg.replace(**options) if options else cfg
+    check_choices(cfg)
+    return cfg
 
-        return prior_from_frame(prior)
-    msg = f"prior must be a PriorNetwork or a DataFrame, not {type(prior).__name__}"
-    raise ConfigError(msg)
+
+# -- step 1: inputs -------------------------------------------------------------------
+@dataclass
+class Inputs:
+    """The data of a run, ready for training."""
+
+    expr: ExpressionData
+    aligned: AlignedPrior | None
+    pairs: PairArrays
+    singlecell: Any = None  # a dashgrn.singlecell.SingleCellRecord for single-cell snapshots
 
 
+def prepare_inputs(expression: Any, prior: Any, cfg: InferConfig) -> Inputs:
+    """Step 1: tables, pseudotime time courses for snapshots, the aligned prior, the pairs."""
+    expr = as_expression(expression, time_key=cfg.data.time_key, trajectory_key=cfg.data.trajectory_key,
+                         layer=cfg.data.layer, drop_nan=cfg.data.drop_nan, snapshot=cfg.single_cell)
+    pnet = as_prior(prior)
+    sc_record = None
+    if cfg.single_cell:  # snapshots -> pseudotime time courses (dashgrn.singlecell)
+        from .singlecell import prepare_snapshots
+
+        expr, sc_record = prepare_snapshots(
+            expr, pnet, cfg.singlecell, case_insensitive=cfg.data.case_insensitive, layer=cfg.data.layer,
+            seed=cfg.run.seed,
+        )
+    if expr.n_genes < 2:
+        msg = f"{expr.source}: at least 2 genes are needed, found {expr.n_genes}"
+        raise InputError(msg)
+    resolve_ranking(cfg.export.ranking, pnet is not None)  # prior-first needs a prior: fail before training
+    aligned = pnet.align(expr.genes, case_insensitive=cfg.data.case_insensitive) if pnet is not None else None
+    if aligned is not None:
+        s = aligned.summary()
+        log.info(
+            "prior: %d of %d edges used (%d dropped: gene not in expression; %d self-loops), %d regulators",
+            s["edges_used"], s["edges_in_file"], s["edges_dropped"] - s["self_loops_dropped"],
+            s["self_loops_dropped"], s["regulators"],
+        )
+    return Inputs(expr=expr, aligned=aligned, pairs=make_pairs(expr, scale=cfg.data.scale), singlecell=sc_record)
+
+
+# -- step 2: one trainer per ensemble member -------------------------------------------
 def _to_pairs(pa: PairArrays, cfg: InferConfig, rng: np.random.Generator) -> Pairs:
-    train_idx, val_idx = split_indices(pa.trajectory, cfg.val_fraction, rng)
+    train_idx, val_idx = split_indices(pa.trajectory, cfg.data.val_fraction, rng)
     if train_idx.size == 0:
         msg = "no training pairs are left after the validation split"
         raise InputError(msg, hint="lower --val-fraction")
@@ -139,13 +149,85 @@ def _to_pairs(pa: PairArrays, cfg: InferConfig, rng: np.random.Generator) -> Pai
     )
 
 
-def build_pruner(cfg: InferConfig, aligned: AlignedPrior | None) -> Pruner:
-    schedule = Schedule(start=cfg.prune_start, first=cfg.prune_first, step=cfg.prune_step, every=cfg.prune_every)
-    pm = PriorMatrices(abs_prior=aligned.abs_matrix()) if aligned is not None else None
-    return Pruner(
-        strategy=cfg.pruning, schedule=schedule, lambda_ppi=cfg.lambda_ppi, lambda_motif=cfg.lambda_motif,
-        normalized=cfg.normalized_scores, abs_exp_wp=cfg.abs_wp_score, prior=pm,
-        prior_score=cfg.prior_score,
+def build_trainers(inputs: Inputs, cfg: InferConfig, device: torch.device) -> list[Trainer]:
+    """Step 2: member 1 uses the seed itself, member k its own seed (:func:`member_seed`), split,
+    model, pruner and optimiser."""
+    dtype = torch.float64 if cfg.model.dtype == "float64" else torch.float32
+    pa, expr, aligned = inputs.pairs, inputs.expr, inputs.aligned
+    prior = PriorMatrices(abs_prior=aligned.abs_matrix()) if aligned is not None else None
+    trainers: list[Trainer] = []
+    for k in range(cfg.model.ensemble):
+        tgen, rng = seed_everything(member_seed(cfg.run.seed, k))
+        pairs = _to_pairs(pa, cfg, rng).to(device, dtype)
+        if k == 0:
+            log.info(
+                "data: %d genes, %d trajectories, %d pairs (%d train, %d validation); scaling: %s",
+                expr.n_genes, pa.n_trajectories, pa.y0.shape[0], pairs.train.numel(), pairs.val.numel(),
+                pa.scale["mode"],
+            )
+        pruner = make_pruner(cfg.prune, prior)
+        model = PhoenixODE(expr.n_genes, cfg.model.hidden, generator=tgen, dtype=dtype, rate=cfg.model.rate)
+        pruner.init_state(cfg.model.hidden, expr.n_genes, rng)
+        model.to(device)
+        trainers.append(Trainer(model, pairs, cfg.train, pruner, cfg.solver, generator=tgen))
+    return trainers
+
+
+def restore(trainers: list[Trainer], resume: dict[str, Any]) -> None:
+    """Continue every member where an interrupted run stopped (its ``resume_state``)."""
+    states = resume.get("members") or []
+    if len(states) != len(trainers):
+        msg = f"the resume state has {len(states)} ensemble member(s), the configuration {len(trainers)}"
+        raise ConfigError(msg, hint="resume with the configuration of the interrupted run")
+    for trainer, state in zip(trainers, states):
+        trainer.load_state_dict(state)
+    log.info("resuming after epoch %s", ", ".join(str(t.epoch) for t in trainers))
+
+
+# -- step 3: training -----------------------------------------------------------------
+def train_ensemble(trainers: list[Trainer], cfg: InferConfig, device: torch.device, *,
+                   callback: Callback | None = None,
+                   stop_requested: Callable[[], bool] | None = None) -> list[TrainResult]:
+    """Step 3: train every member to its end; on a CPU with several threads, side by side."""
+    workers, intra = plan_workers(len(trainers), device, cfg.run.threads)
+    if workers > 1:
+        log.info("training %d ensemble members side by side, %d thread(s) each", len(trainers), intra)
+    threads_before = torch.get_num_threads()
+    torch.set_num_threads(intra)
+    try:
+        return train_members(trainers, workers=workers, callback=callback, stop_requested=stop_requested)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+# -- step 4: the network ----------------------------------------------------------------
+def extract_network(trainers: list[Trainer], results: list[TrainResult], inputs: Inputs, cfg: InferConfig, *,
+                    device: torch.device, seconds: float) -> InferResult:
+    """Step 4: load each member's best checkpoint, extract effects, rank and export."""
+    resume_state = None
+    if any(r.stopped == "interrupted" for r in results):
+        # the trainers' own states (last completed epoch), taken before the best checkpoints load
+        resume_state = {"members": [t.state_dict() for t in trainers]}
+    # members that never completed an epoch (interrupted before their turn) are left out
+    keep = [k for k, t in enumerate(trainers) if t.history] or [0]
+    models: list[PhoenixODE] = []
+    for k in keep:
+        trainers[k].model.load_state_dict(results[k].best_state)
+        models.append(trainers[k].model.eval())
+    results = [results[k] for k in keep]
+    expr, aligned, pa = inputs.expr, inputs.aligned, inputs.pairs
+    effects = [effect_matrix(m) for m in models]
+    ranking, edges = network_from_effects(
+        effects, expr.genes, aligned.matrix if aligned is not None else None, cfg.export)
+    history = pd.concat(
+        [pd.DataFrame(r.history).assign(member=k + 1) for k, r in enumerate(results)], ignore_index=True)
+    pairs, result = trainers[0].pairs, results[0]
+    summary = summarize(inputs, cfg, pairs, results, edges, ranking.mode, models[0], device, seconds)
+    return InferResult(
+        edges=edges, effects=mean_effects(effects), genes=list(expr.genes), history=history, model=models[0],
+        config=cfg, summary=summary, prune_events=result.prune_events, stopped=result.stopped,
+        prior_edges=prior_table(aligned), resume_state=resume_state, ranking=ranking,
+        singlecell=inputs.singlecell, members=models,
     )
 
 
@@ -154,11 +236,12 @@ def infer(
     prior: Any = None,
     config: InferConfig | None = None,
     *,
-    callback: Callable[[dict[str, float]], None] | None = None,
+    callback: Callback | None = None,
     stop_requested: Callable[[], bool] | None = None,
     resume: dict[str, Any] | None = None,
+    **options: Any,
 ) -> InferResult:
-    """Train a PHOENIX model on ``expression``, prune it with DASH, and extract the network.
+    """Train PHOENIX models on ``expression``, optionally pruned, and extract the network.
 
     Parameters
     ----------
@@ -181,152 +264,131 @@ def infer(
     resume
         A ``resume_state`` of an interrupted run with the same data and config:
         training continues after its last epoch.
+    **options
+        Flat settings that override ``config`` (``epochs=50``, ``solver="dopri5"``; the names
+        of ``dashgrn infer``'s options, see :data:`dashgrn.config.FLAT_KEYS`).
     """
-    cfg = config or InferConfig()
+    cfg = resolve_config(config, options)
     t_start = time.perf_counter()
-    device = resolve_device(cfg.device)
-    dtype = torch.float64 if cfg.dtype == "float64" else torch.float32
-    if cfg.threads:
-        torch.set_num_threads(cfg.threads)
-    tgen, rng = seed_everything(cfg.seed)
-
-    expr = _as_expression(expression, cfg)
-    pnet = _as_prior(prior)
-    sc_record = None
-    if cfg.single_cell:  # snapshots -> pseudotime time courses (dashgrn.singlecell)
-        from .singlecell import SingleCellOptions, prepare_snapshots
-
-        expr, sc_record = prepare_snapshots(expr, pnet, SingleCellOptions.from_config(cfg))
-    if expr.n_genes < 2:
-        msg = f"{expr.source}: at least 2 genes are needed, found {expr.n_genes}"
-        raise InputError(msg)
-    resolve_ranking(cfg.ranking, pnet is not None)  # prior-first needs a prior: fail before training
-    aligned = pnet.align(expr.genes, case_insensitive=cfg.case_insensitive) if pnet is not None else None
-    if aligned is not None:
-        s = aligned.summary()
-        log.info(
-            "prior: %d of %d edges used (%d dropped: gene not in expression; %d self-loops), %d regulators",
-            s["edges_used"], s["edges_in_file"], s["edges_dropped"] - s["self_loops_dropped"],
-            s["self_loops_dropped"], s["regulators"],
-        )
-    pa = make_pairs(expr, scale=cfg.scale)
-    tcfg = TrainConfig(
-        epochs=cfg.epochs, lr=cfg.lr, batch_size=cfg.batch_size, lr_patience=cfg.lr_patience,
-        early_stopping=cfg.early_stopping, original_lr_reset_bug=cfg.original_lr_reset_bug,
-    )
-    solver = SolverConfig(method=cfg.solver, rtol=cfg.rtol, atol=cfg.atol, steps=cfg.solver_steps, adjoint=cfg.adjoint)
-    # An ensemble of cfg.ensemble members: member 1 uses the seed itself, member k its own seed
-    # (member_seed), split, model and optimiser. On a CPU with several threads the members train
-    # side by side (dashgrn.ensemble). Resume restores every member where it stopped.
-    trainers: list[Trainer] = []
-    for k in range(cfg.ensemble):
-        if k > 0:
-            tgen, rng = seed_everything(member_seed(cfg.seed, k))
-        pairs = _to_pairs(pa, cfg, rng).to(device, dtype)
-        if k == 0:
-            log.info(
-                "data: %d genes, %d trajectories, %d pairs (%d train, %d validation); scaling: %s",
-                expr.n_genes, pa.n_trajectories, pa.y0.shape[0], pairs.train.numel(), pairs.val.numel(),
-                pa.scale["mode"],
-            )
-        pruner = build_pruner(cfg, aligned)
-        model = PhoenixODE(expr.n_genes, cfg.hidden, generator=tgen, dtype=dtype, rate=cfg.rate)
-        pruner.init_state(cfg.hidden, expr.n_genes, rng)
-        model.to(device)
-        trainers.append(Trainer(model, pairs, tcfg, pruner, solver, generator=tgen))
+    device = resolve_device(cfg.run.device)
+    if cfg.run.threads:
+        torch.set_num_threads(cfg.run.threads)
+    seed_everything(cfg.run.seed)
+    inputs = prepare_inputs(expression, prior, cfg)
+    trainers = build_trainers(inputs, cfg, device)
     if resume is not None:
-        states = resume.get("members") or []
-        if len(states) != cfg.ensemble:
-            msg = f"the resume state has {len(states)} ensemble member(s), the configuration {cfg.ensemble}"
-            raise ConfigError(msg, hint="resume with the configuration of the interrupted run")
-        for trainer, state in zip(trainers, states):
-            trainer.load_state_dict(state)
-        log.info("resuming after epoch %s", ", ".join(str(t.epoch) for t in trainers))
-    workers, intra = plan_workers(cfg.ensemble, device, cfg.threads)
-    if workers > 1:
-        log.info("training %d ensemble members side by side, %d thread(s) each", cfg.ensemble, intra)
-    threads_before = torch.get_num_threads()
-    torch.set_num_threads(intra)
-    try:
-        results = train_members(trainers, workers=workers, callback=callback, stop_requested=stop_requested)
-    finally:
-        torch.set_num_threads(threads_before)
+        restore(trainers, resume)
+    results = train_ensemble(trainers, cfg, device, callback=callback, stop_requested=stop_requested)
+    return extract_network(trainers, results, inputs, cfg, device=device, seconds=time.perf_counter() - t_start)
+
+
+# -- run: files in, run folder out ---------------------------------------------------------
+def run(
+    expression: Any,
+    prior: Any = None,
+    config: InferConfig | None = None,
+    *,
+    out: str | Path,
+    truth: str | Path | None = None,
+    genes_file: str | Path | None = None,
+    overwrite: bool = False,
+    resume: bool = False,
+    report: bool = True,
+    command: str | None = None,
+    callback: Callback | None = None,
+    stop_requested: Callable[[], bool] | None = None,
+    on_trained: Callable[[float], None] | None = None,
+    protect: Iterable[str | Path] = (),
+    **options: Any,
+) -> InferResult:
+    """Everything ``dashgrn infer`` does: read, check, train, write the run folder ``out``.
+
+    ``expression`` and ``prior`` are file paths (read as the command reads them) or objects
+    as :func:`infer` takes them. The folder is written through a staging folder, so it
+    appears complete or not at all; ``overwrite`` replaces only a folder that dashgrn wrote
+    (see :func:`dashgrn._atomic.check_output_dir`). ``truth`` (a file) only scores the result
+    in the report. ``resume=True`` continues the interrupted run in ``out`` (same input
+    files, its resume state). ``command`` is recorded in run.json and config.json.
+    ``on_trained(seconds)`` is called when training ended, before the folder is written.
+    ``protect`` names more files that must not lie inside ``out`` (a ``--config`` file).
+    The result's ``stopped`` says whether the run was interrupted.
+    """
+    from ._atomic import check_output_dir, staged_output_dir
+
+    cfg = resolve_config(config, options)
+    has_prior = prior is not None
+    resolve_ranking(cfg.export.ranking, has_prior)  # prior-first needs a prior
+    if not has_prior and PRUNERS.get(cfg.prune.strategy).needs_prior:
+        msg = f"--pruning {cfg.prune.strategy} needs a prior network"
+        raise ConfigError(msg, hint="give --prior FILE, or use --pruning imp / none")
     resume_state = None
-    if any(r.stopped == "interrupted" for r in results):
-        # the trainers' own states (last completed epoch), taken before the best checkpoints load
-        resume_state = {"members": [t.state_dict() for t in trainers]}
-    # members that never completed an epoch (interrupted before their turn) are left out
-    keep = [k for k, t in enumerate(trainers) if t.history] or [0]
-    models: list[PhoenixODE] = []
-    for k in keep:
-        trainers[k].model.load_state_dict(results[k].best_state)
-        models.append(trainers[k].model.eval())
-    results = [results[k] for k in keep]
-    pairs = trainers[0].pairs
-    model, result = models[0], results[0]
-    effects = [effect_matrix(m) for m in models]
-    E = mean_effects(effects)
-    ranking, edges = network_from_effects(
-        effects, expr.genes, aligned.matrix if aligned is not None else None, ranking=cfg.ranking, export=cfg.export,
-        new_edge_quantile=cfg.new_edge_quantile, export_degree=cfg.export_degree, top_k=cfg.top_k,
-        min_weight=cfg.min_weight,
-    )
-    history = pd.concat(
-        [pd.DataFrame(r.history).assign(member=k + 1) for k, r in enumerate(results)], ignore_index=True)
-    n = expr.n_genes
-    summary = {
-        "data": {
-            "genes": n, "samples": expr.n_samples, "trajectories": pa.n_trajectories,
-            "pairs": int(pa.y0.shape[0]), "train_pairs": int(pairs.train.numel()),
-            "validation_pairs": int(pairs.val.numel()), "scaling": pa.scale,
-        },
-        "prior": aligned.summary() if aligned is not None else None,
-        "training": {
-            "epochs_run": len(result.history), "best_epoch": result.best_epoch,
-            "best_val_loss": result.best_val_loss, "stopped": result.stopped,
-            "at_final_sparsity": result.at_final_sparsity, "device": str(device),
-            "seconds": time.perf_counter() - t_start,
-            "ensemble": len(models),
-            "members": [
-                {"member": k + 1, "seed": cfg.seed if k == 0 else member_seed(cfg.seed, k),
-                 "epochs_run": len(r.history), "best_epoch": r.best_epoch, "best_val_loss": r.best_val_loss,
-                 "stopped": r.stopped} for k, r in enumerate(results)
-            ],
-        },
-        "network": {
-            "edges": len(edges), "ranking": ranking.mode, "export": cfg.export,
-            "prior_edges_exported": int(edges["in_prior"].sum()),
-            "new_edges_exported": int(len(edges) - edges["in_prior"].sum()),
-            "activating": int((edges["sign"] > 0).sum()),
-            "repressing": int((edges["sign"] < 0).sum()),
-            "density": len(edges) / (n * (n - 1)) if n > 1 else math.nan,
-            "weight_sparsity": weight_sparsity(model),
-        },
-    }
-    if sc_record is not None:
-        summary["singlecell"] = sc_record.summary()
-    return InferResult(
-        edges=edges, effects=E, genes=list(expr.genes), history=history, model=model, config=cfg,
-        summary=summary, prune_events=result.prune_events, stopped=result.stopped,
-        prior_edges=_prior_table(aligned), resume_state=resume_state, ranking=ranking, singlecell=sc_record,
-        members=models,
-    )
+    if resume:
+        from .checkpoint import load_resume
+
+        resume_state = load_resume(Path(out) / FILES["resume"])
+        overwrite = True
+    in_files = [p for p in (expression, prior, genes_file, truth, *protect) if isinstance(p, (str, Path))]
+    check_output_dir(out, overwrite=overwrite, inputs=in_files)
+    expr, pnet, inputs = _read_inputs(expression, prior, cfg, genes_file=genes_file, truth=truth)
+    if resume_state is not None:
+        _check_same_inputs(Path(out), inputs)
+    t0 = time.perf_counter()
+    result = infer(expr, pnet, cfg, callback=callback, stop_requested=stop_requested, resume=resume_state)
+    if on_trained is not None:
+        on_trained(time.perf_counter() - t0)
+    from .result import write_run
+
+    with staged_output_dir(out, overwrite=overwrite, inputs=in_files) as stage:
+        write_run(stage, result, inputs=inputs, command=command or "dashgrn.run(...)")
+        if report:
+            from .report import write_report
+
+            write_report(stage, truth=Path(truth).resolve() if truth is not None else None)
+    return result
 
 
-def member_seed(seed: int, k: int) -> int:
-    """The seed of ensemble member ``k`` (0-based; member 0 uses ``seed`` itself)."""
-    return seed if k == 0 else int(np.random.SeedSequence([seed, k]).generate_state(1)[0])
+def _read_inputs(expression: Any, prior: Any, cfg: InferConfig, *, genes_file: str | Path | None,
+                 truth: str | Path | None) -> tuple[Any, Any, dict[str, Any]]:
+    """Read the input files (objects pass through) and their records for run.json."""
+    from .io import check_trajectories, read_expression, read_prior
+    from .provenance import file_record
+
+    inputs: dict[str, Any] = {}
+    if isinstance(expression, (str, Path)):
+        path = expression
+        expression = read_expression(
+            path, time_key=cfg.data.time_key, trajectory_key=cfg.data.trajectory_key,
+            transpose=cfg.data.transpose, layer=cfg.data.layer, genes_file=genes_file,
+            drop_nan=cfg.data.drop_nan, snapshot=cfg.single_cell,
+        )
+        if not cfg.single_cell:  # snapshots become time courses inside infer() (dashgrn.singlecell)
+            check_trajectories(expression)
+        inputs["expression"] = file_record(path, samples=expression.n_samples, genes=expression.n_genes)
+    if isinstance(prior, (str, Path)):
+        path = prior
+        prior = read_prior(path)
+        inputs["prior"] = file_record(path, edges=prior.n_edges)
+    if genes_file is not None:
+        inputs["genes"] = file_record(genes_file)
+    if truth is not None:
+        from .io import read_truth
+
+        read_truth(truth)  # fail now, not after training
+        inputs["truth"] = file_record(Path(truth).resolve())
+    return expression, prior, inputs
 
 
-def _prior_table(aligned: AlignedPrior | None) -> pd.DataFrame | None:
-    """The aligned prior as ``regulator, target, sign, weight`` (the edges actually used)."""
-    if aligned is None:
-        return None
-    coo = aligned.matrix.tocoo()
-    g = np.asarray(aligned.genes, dtype=object)
-    known = aligned.sign_known.tocsr()[coo.row, coo.col].A1 if aligned.sign_known is not None else np.ones(coo.nnz)
-    df = pd.DataFrame({
-        "regulator": g[coo.row], "target": g[coo.col],
-        "sign": (np.sign(coo.data) * (known > 0)).astype(np.int8), "weight": np.abs(coo.data),
-    })
-    return df.sort_values(["regulator", "target"], kind="mergesort").reset_index(drop=True)
+def _check_same_inputs(out: Path, inputs: dict[str, Any]) -> None:
+    """A resumed run must read the very same input files (by checksum)."""
+    import json
+
+    try:
+        before = json.loads((out / FILES["run"]).read_text(encoding="utf-8"))["inputs"]
+    except (OSError, ValueError, KeyError):
+        msg = f"{out / FILES['run']}: missing or unreadable; cannot check that the inputs are unchanged"
+        raise ConfigError(msg) from None
+    for key, rec in inputs.items():
+        old = before.get(key)
+        if key != "truth" and (old is None or old.get("sha256") != rec["sha256"]):
+            msg = f"--resume: the {key} file differs from the one the interrupted run used ({rec['path']})"
+            raise ConfigError(msg, hint="resume with the same input files, or start a new run")

@@ -7,14 +7,22 @@ import platform
 import sys
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 PACKAGES = ("dashgrn", "torch", "torchdiffeq", "numpy", "scipy", "pandas", "anndata", "networkx", "scikit-learn")
 
 
-def versions() -> dict[str, str]:
-    """Python and package versions."""
-    out = {"python": sys.version.split()[0], "platform": platform.platform()}
-    for p in PACKAGES:
+def versions(*, packages: Iterable[str] = PACKAGES, interpreter: bool = True) -> dict[str, str]:
+    """Python and package versions.
+
+    ``packages`` are the packages listed, in this order (default :data:`PACKAGES`);
+    ``interpreter=False`` leaves out the Python version and the platform.
+    """
+    out = {"python": sys.version.split()[0], "platform": platform.platform()} if interpreter else {}
+    for p in packages:
         try:
             out[p] = version(p)
         except PackageNotFoundError:
@@ -35,3 +43,18 @@ def file_record(path: str | Path, **extra: object) -> dict[str, object]:
     """Path, size and checksum of an input file, plus ``extra`` facts (shape...)."""
     p = Path(path)
     return {"path": str(p), "bytes": p.stat().st_size, "sha256": sha256(p), **extra}
+
+
+#: The package files and folders that decide a trained model (not the ranking, export or report):
+#: a cache of trained models stays valid while they are unchanged (benchmarks/bench_accuracy.py).
+TRAINING_CODE = ("config.py", "data.py", "tables.py", "pipeline.py", "model", "io")
+
+
+def training_code_files() -> list[Path]:
+    """The files of :data:`TRAINING_CODE`, sorted."""
+    pkg = Path(__file__).resolve().parent
+    files: list[Path] = []
+    for name in TRAINING_CODE:
+        path = pkg / name
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return files

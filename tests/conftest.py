@@ -24,6 +24,14 @@ def example_data() -> Path:
     return EXAMPLE_DATA
 
 
+@pytest.fixture()
+def tiny(tmp_path: Path) -> tuple[Path, Path]:
+    """Expression CSV and prior TSV of a tiny 8-gene time course (tests/tiny_data.py)."""
+    from tiny_data import tiny_time_course
+
+    return tiny_time_course(tmp_path)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     try:
         import torch

@@ -13,7 +13,7 @@ import scipy.stats as ss
 from dashgrn._errors import ConfigError, InputError
 from dashgrn.config import InferConfig
 from dashgrn.io import expression_from_anndata
-from dashgrn.singlecell import DEFAULT_BINS, SingleCellOptions, prepare_snapshots
+from dashgrn.singlecell import DEFAULT_BINS, SingleCellConfig, prepare_snapshots
 from dashgrn.singlecell.binning import bin_cells, lineage_membership, smooth_rows
 from dashgrn.singlecell.preprocess import normalize_log1p, select_genes
 from dashgrn.tables import PriorNetwork
@@ -190,14 +190,14 @@ def test_gene_selection_expression_filter_and_no_gene_left() -> None:
 ])
 def test_config_errors(kwargs: dict, problem: str) -> None:
     with pytest.raises(ConfigError, match=problem):
-        InferConfig(**kwargs)
+        InferConfig.from_dict(kwargs)
 
 
 def test_defaults_agree() -> None:
     cfg = InferConfig()
-    assert cfg.bins == DEFAULT_BINS == SingleCellOptions().bins
-    assert not cfg.single_cell and InferConfig(pseudotime_key="dpt").single_cell
-    opts = SingleCellOptions.from_config(InferConfig(root_group="a=b", bins=0, n_top_genes=10))
+    assert cfg.singlecell.bins == DEFAULT_BINS == SingleCellConfig().bins
+    assert not cfg.single_cell and InferConfig.from_dict({"pseudotime_key": "dpt"}).single_cell
+    opts = InferConfig.from_dict({"root_group": "a=b", "bins": 0, "n_top_genes": 10}).singlecell
     assert (opts.root_group, opts.bins, opts.n_top_genes) == ("a=b", 0, 10)
 
 
@@ -223,7 +223,7 @@ def test_pseudotime_follows_true_time(snapshot) -> None:
     adata, r = snapshot
     expr = expression_from_anndata(adata, snapshot=True)
     prior = PriorNetwork(r.priors[0][1].assign(weight=1.0), source="prior")
-    tc, rec = prepare_snapshots(expr, prior, SingleCellOptions(root_group="cell_type=stem", bins=20))
+    tc, rec = prepare_snapshots(expr, prior, SingleCellConfig(root_group="cell_type=stem", bins=20))
     cells = rec.cells.drop_duplicates("cell").set_index("cell")
     true = r.cell_truth.set_index("cell").loc[cells.index, "time"]
     rho = ss.spearmanr(cells["pseudotime"], true).statistic
@@ -242,7 +242,7 @@ def test_pseudotime_key_and_binning_of_true_time(snapshot) -> None:
     adata.obs["t"] = r.cell_truth["time"].to_numpy()
     adata.obs.loc[adata.obs_names[:5], "t"] = np.nan  # unknown: left out
     expr = expression_from_anndata(adata, snapshot=True)
-    tc, rec = prepare_snapshots(expr, None, SingleCellOptions(pseudotime_key="t", bins=0, normalize=False))
+    tc, rec = prepare_snapshots(expr, None, SingleCellConfig(pseudotime_key="t", bins=0, normalize=False))
     assert rec.counts["cells_no_pseudotime"] == 5 and rec.counts["cells_used"] == adata.n_obs - 5
     assert tc.n_samples == adata.n_obs - 5  # every cell a time point (no ties)
     order = np.argsort(adata.obs["t"].to_numpy()[5:])
@@ -255,12 +255,12 @@ def test_errors_before_any_computation(snapshot) -> None:
     adata, _ = snapshot
     expr = expression_from_anndata(adata, snapshot=True)
     cases = [
-        (SingleCellOptions(root_cell="nope"), "root cell 'nope' not found"),
-        (SingleCellOptions(root_group="celltype=stem"), "no obs key 'celltype' for --root-group"),
-        (SingleCellOptions(root_group="cell_type=root"), "no cell has cell_type='root'"),
-        (SingleCellOptions(root_group="cell_type=stem", lineage_key="lin"), "no obs key 'lin' for --lineage-key"),
-        (SingleCellOptions(pseudotime_key="dpt"), "no obs key 'dpt' for --pseudotime-key"),
-        (SingleCellOptions(root_group="cell_type=stem", bins=5000), "fewer than --bins 5000"),
+        (SingleCellConfig(root_cell="nope"), "root cell 'nope' not found"),
+        (SingleCellConfig(root_group="celltype=stem"), "no obs key 'celltype' for --root-group"),
+        (SingleCellConfig(root_group="cell_type=root"), "no cell has cell_type='root'"),
+        (SingleCellConfig(root_group="cell_type=stem", lineage_key="lin"), "no obs key 'lin' for --lineage-key"),
+        (SingleCellConfig(pseudotime_key="dpt"), "no obs key 'dpt' for --pseudotime-key"),
+        (SingleCellConfig(root_group="cell_type=stem", bins=5000), "fewer than --bins 5000"),
     ]
     for opts, problem in cases:
         with pytest.raises(InputError, match=problem):
@@ -275,7 +275,7 @@ def test_small_lineage_error(snapshot) -> None:
     adata.obs["lin"] = lab
     expr = expression_from_anndata(adata, snapshot=True)
     with pytest.raises(InputError, match="lineage 'tiny' has 2 cell"):
-        prepare_snapshots(expr, None, SingleCellOptions(root_group="cell_type=stem", lineage_key="lin"))
+        prepare_snapshots(expr, None, SingleCellConfig(root_group="cell_type=stem", lineage_key="lin"))
 
 
 def test_snapshot_reading_ignores_time_columns(snapshot) -> None:
@@ -294,8 +294,8 @@ def test_infer_api_on_anndata_snapshots(snapshot) -> None:
 
     adata, r = snapshot
     prior = r.priors[0][1]
-    cfg = InferConfig(root_group="cell_type=stem", bins=10, epochs=2, hidden=4, solver="rk4", solver_steps=2,
-                      prune_start=1, threads=1, device="cpu")
+    cfg = InferConfig.from_dict(dict(root_group="cell_type=stem", bins=10, epochs=2, hidden=4, solver="rk4",
+                                     solver_steps=2, prune_start=1, threads=1, device="cpu"))
     result = infer(adata, prior, cfg)
     assert result.singlecell is not None and result.summary["singlecell"]["time_points"] == 10
     assert result.summary["data"]["samples"] == 10 and result.genes == result.singlecell.genes_kept

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
+from ..evaluate import RANK_BY, UNIVERSES
 from ._common import handle_errors, stdout
 
 if TYPE_CHECKING:
@@ -27,15 +28,9 @@ class OutputFormat(str, enum.Enum):
     tsv = "tsv"
 
 
-class UniverseChoice(str, enum.Enum):
-    beeline = "beeline"
-    tf = "tf"
-    genes = "genes"
-
-
-class RankBy(str, enum.Enum):
-    abs = "abs"
-    raw = "raw"
+# The --universe and --rank-by choices come from the evaluate package: a new one needs no edit here.
+UniverseChoice = enum.Enum("UniverseChoice", {k: k for k in UNIVERSES}, type=str, module=__name__)
+RankBy = enum.Enum("RankBy", {k: k for k in RANK_BY}, type=str, module=__name__)
 
 
 def _strip_ext(name: str) -> str:
@@ -126,7 +121,7 @@ def _inputs(prediction: Path, compare: list[Path] | None, *others: Path | None) 
 def _write_outputs(ev: Evaluation, out: Path, truth: Path, *, overwrite: bool, inputs: list[Path | None]) -> None:
     from .._atomic import staged_output_dir
     from .._errors import OutputError
-    from ..plots import plot_pr_curves, plot_roc_curves
+    from ..report.figures import plot_pr_curves, plot_roc_curves
 
     summary_ap = dict(zip(ev.table["method"], ev.table["average_precision"]))
     summary_auc = dict(zip(ev.table["method"], ev.table["auroc"]))
@@ -224,10 +219,9 @@ def register(app: typer.Typer) -> None:
         Exit codes: 0 ok; 2 usage; 3 unreadable or malformed file; 4 conflicting options;
         7 the output folder exists or cannot be written.
         """
-        from .._errors import ConfigError
         from .._log import get_logger
-        from ..evaluate import score_networks
-        from ..io.networks import read_prediction, read_truth
+        from ..evaluate import check_universe, score_networks
+        from ..io import read_prediction, read_truth
 
         log = get_logger("dashgrn.cli.evaluate")
         if out is not None:
@@ -235,12 +229,7 @@ def register(app: typer.Typer) -> None:
 
             check_output_dir(out, overwrite=overwrite, inputs=_inputs(prediction, compare, truth, prior, genes, controls))
         kind = universe.value if universe is not None else ("genes" if genes is not None else "beeline")
-        if kind == "genes" and genes is None:
-            msg = "--universe genes needs --genes FILE"
-            raise ConfigError(msg, hint="give the gene list with --genes, or choose --universe beeline")
-        if kind != "genes" and genes is not None:
-            msg = f"--genes is only used with --universe genes (got --universe {kind})"
-            raise ConfigError(msg, hint="drop --genes, or use --universe genes")
+        check_universe(kind, has_genes=genes is not None)
         gold = read_truth(truth)
         gene_list = None
         if genes is not None:
@@ -263,7 +252,7 @@ def register(app: typer.Typer) -> None:
 
             prior_net = read_prior(prior)
         if controls is not None:
-            from ..controls import control_predictions
+            from ..evaluate import control_predictions
             from ..io import check_trajectories, read_expression
 
             expr = read_expression(controls, time_key=time_key, trajectory_key=trajectory_key)

@@ -32,39 +32,36 @@ def register(app: typer.Typer) -> None:
         from .._atomic import check_output_dir, staged_output_dir
         from .._errors import ConfigError
         from ..checkpoint import load_ensemble
-        from ..config import InferConfig
-        from ..export import write_edges, write_graphml
-        from ..io import read_prior
-        from ..network import effect_matrix, network_from_effects
-        from ..outputs import write_ranking
-        from ..ranking import resolve_ranking
+        from ..config import ExportConfig
+        from ..io import read_prior, write_edges, write_graphml, write_ranking
+        from ..io.rundir import FILES
+        from ..model import effect_matrix
+        from ..network import network_from_effects, resolve_ranking
 
         in_files = (checkpoint, prior)
         check_output_dir(out, overwrite=overwrite, inputs=in_files)
         models, meta = load_ensemble(checkpoint)
         saved = (meta.get("config") or {}) if isinstance(meta.get("config"), dict) else {}
-        base = InferConfig().to_dict()
-        keys = ("ranking", "export", "new_edge_quantile", "export_degree")
-        given = dict(zip(keys, (ranking, export_rule, new_edge_quantile, export_degree)))
-        opts = {k: given[k] if given[k] is not None else saved.get(k, base[k]) for k in keys}
-        cfg = InferConfig().replace(**opts, top_k=top_k, min_weight=min_weight)  # validates the values
+        given = {"ranking": ranking, "export": export_rule, "new_edge_quantile": new_edge_quantile,
+                 "export_degree": export_degree}
+        # the run's own choices (its flat settings), unless given here; the defaults otherwise
+        keys = {"ranking": "ranking", "export": "rule", "new_edge_quantile": "new_edge_quantile",
+                "export_degree": "degree"}
+        opts = {keys[k]: v if v is not None else saved[k] for k, v in given.items() if v is not None or k in saved}
+        cfg = ExportConfig(**opts, top_k=top_k, min_weight=min_weight)  # validates the values
         if prior is not None and no_prior:
             msg = "--prior and --no-prior exclude each other"
             raise ConfigError(msg, hint="give one of them")
-        if prior is None and not no_prior and (checkpoint.parent / "prior_used.tsv").is_file():
-            prior = checkpoint.parent / "prior_used.tsv"
+        if prior is None and not no_prior and (checkpoint.parent / FILES["prior_used"]).is_file():
+            prior = checkpoint.parent / FILES["prior_used"]
         resolve_ranking(cfg.ranking, prior is not None)  # prior-first needs a prior
         ci = bool(saved.get("case_insensitive", False))
         matrix = read_prior(prior).align(meta["genes"], case_insensitive=ci).matrix if prior is not None else None
-        ranking_table, edges = network_from_effects(
-            [effect_matrix(m) for m in models], meta["genes"], matrix, ranking=cfg.ranking, export=cfg.export,
-            new_edge_quantile=cfg.new_edge_quantile, export_degree=cfg.export_degree, top_k=cfg.top_k,
-            min_weight=cfg.min_weight,
-        )
+        ranking_table, edges = network_from_effects([effect_matrix(m) for m in models], meta["genes"], matrix, cfg)
         with staged_output_dir(out, overwrite=overwrite, inputs=(checkpoint, prior)) as stage:
-            write_edges(edges, stage / "edges.tsv")
-            write_graphml(edges, stage / "network.graphml")
+            write_edges(edges, stage / FILES["edges"])
+            write_graphml(edges, stage / FILES["graphml"])
             if with_ranking:
-                write_ranking(stage / "ranking.tsv.gz", ranking_table, meta["genes"])
+                write_ranking(stage / FILES["ranking"], ranking_table, meta["genes"])
         stdout.print(f"{len(edges)} edges")
         stdout.print(f"results: {out}")

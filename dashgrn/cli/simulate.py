@@ -63,6 +63,8 @@ def register(app: typer.Typer) -> None:
         count_scale: Annotated[Optional[float], typer.Option("--count-scale", help="Snapshot mode: X = Poisson(SCALE * value) counts.", rich_help_panel="Snapshots")] = None,
         dropout: Annotated[float, typer.Option("--dropout", help="Snapshot mode: probability that a value is zeroed.", rich_help_panel="Snapshots")] = 0.0,
         stem_fraction: Annotated[float, typer.Option("--stem-fraction", help="Snapshot mode: cells in this first fraction of the time range get cell_type 'stem'.", rich_help_panel="Snapshots")] = 0.1,
+        # The names of dashgrn.simulate.METHODS, written out: importing the simulator here would slow every
+        # `dashgrn` start (tests/cli/test_simulate_cli.py checks that they agree).
         method: Annotated[str, typer.Option("--method", help="Integrator: LSODA, BDF, Radau, DOP853 or RK45.", rich_help_panel="Solver")] = "LSODA",
         rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance.", rich_help_panel="Solver")] = 1e-8,
         atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance.", rich_help_panel="Solver")] = 1e-10,

@@ -1,4 +1,14 @@
-"""Shared helpers of the readers: file checks, delimiter sniffing, numeric conversion.
+"""The low-level reader under every reader of :mod:`dashgrn.io`: file checks, decoding,
+delimiter sniffing, splitting rows, numeric conversion and column-name matching.
+
+Two ways of splitting a file live here, each kept as its readers have always used it:
+
+* :func:`read_text` + :func:`sniff_delimiter` + :func:`split_rows` / :func:`read_raw_table`
+  (expression data, priors, gene lists): the delimiter is guessed from the first 50
+  lines, missing values are :data:`NA_TOKENS`;
+* :func:`read_cells` (predicted and gold-standard networks): the delimiter is that of
+  the first line (tab, else comma, else whitespace), missing values are
+  :data:`EDGE_NA_TOKENS`.
 
 No torch here (layer L1).
 """
@@ -20,6 +30,9 @@ from .._errors import InputError
 
 #: Cells read as a missing value (compared lower-cased, after stripping).
 NA_TOKENS = frozenset({"", "na", "nan", "n/a", "null", "none", "-nan", "#n/a"})
+#: The missing-value tokens of the prediction and truth readers: :data:`NA_TOKENS` but
+#: ``#n/a``, which those readers have always reported as a non-numeric value.
+EDGE_NA_TOKENS = NA_TOKENS - {"#n/a"}
 #: Delimiters tried by :func:`sniff_delimiter`, in order of preference.
 DELIMITERS = ("\t", ",", ";")
 WHITESPACE = r"\s+"
@@ -27,18 +40,25 @@ _WS = re.compile(r"\s+")
 _DELIM_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", WHITESPACE: "whitespace"}
 
 
+def error_detail(exc: BaseException, default: object) -> str:
+    """The last line of an error's message (pandas' parser errors run over several), else ``default``."""
+    text = str(exc).strip()
+    return text.splitlines()[-1] if text else str(default)
+
+
 def delimiter_name(sep: str | None) -> str:
     """A readable name of a delimiter for messages."""
     return _DELIM_NAMES.get(sep or "", repr(sep))
 
 
-def check_file(path: str | os.PathLike[str], *, what: str = "file") -> Path:
-    """Check that ``path`` is an existing, non-empty regular file.
+def check_file(path: str | os.PathLike[str], *, what: str = "file", readable: bool = False) -> Path:
+    """Check that ``path`` is an existing, non-empty regular file (and, with ``readable``,
+    that it may be read).
 
     Raises
     ------
     InputError
-        The path is missing, a folder, or empty.
+        The path is missing, a folder, or empty (or, with ``readable``, not readable).
     """
     p = Path(path)
     if not p.exists():
@@ -50,6 +70,9 @@ def check_file(path: str | os.PathLike[str], *, what: str = "file") -> Path:
     if p.stat().st_size == 0:
         msg = f"{p}: the {what} is empty"
         raise InputError(msg, hint="the file has no content; check that it was written completely")
+    if readable and not os.access(p, os.R_OK):
+        msg = f"{p}: {what} cannot be read (permission denied)"
+        raise InputError(msg, hint="check the file permissions")
     return p
 
 
@@ -169,13 +192,122 @@ def read_raw_table(path: Path, text: str, sep: str | None) -> pd.DataFrame:
     try:
         frame = pd.read_csv(io.StringIO(text), skip_blank_lines=True, **kwargs)  # type: ignore[arg-type]
     except pd.errors.ParserError as exc:
-        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "malformed table"
+        detail = error_detail(exc, "malformed table")
         msg = f"{path}: cannot parse the table with {delimiter_name(sep)} as delimiter ({detail})"
         raise InputError(msg, hint="every row needs the same number of fields; check the delimiter and quoting") from None
     except pd.errors.EmptyDataError:
         msg = f"{path}: the file is empty"
         raise InputError(msg, hint="the file has no content; check that it was written completely") from None
     return frame.fillna("").apply(lambda col: col.str.strip())
+
+
+def read_cells(path: str | os.PathLike[str], *, what: str, hint: str) -> tuple[list[str], pd.DataFrame]:
+    """Read a delimited (optionally gzipped, by the ``.gz`` suffix) UTF-8 table as strings.
+
+    Leading blank and ``#`` lines are skipped. The delimiter is that of the first line:
+    tab, else comma, else whitespace. A first row one cell shorter than the others (R's
+    ``write.table`` matrices) gets an empty first cell.
+
+    Parameters
+    ----------
+    path
+        The file.
+    what
+        What the file is (``prediction``, ``truth``), for messages.
+    hint
+        The hint of the errors about an empty or undecodable file.
+
+    Returns
+    -------
+    head
+        The first row's cells.
+    table
+        The whole table, first row included: every cell a stripped string, ``""``
+        where a row is short; columns numbered from 0.
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable, empty, not UTF-8, or has ragged rows.
+    """
+    path = Path(path)
+    check_file(path, what=f"{what} file", readable=True)
+    try:
+        with _open_text(path) as fh:
+            n_skip = 0
+            first = None
+            for raw in fh:
+                line = raw.rstrip("\r\n")
+                if line.strip() and not line.lstrip().startswith("#"):
+                    first = line
+                    break
+                n_skip += 1
+    except UnicodeDecodeError:
+        msg = f"{path}: not a UTF-8 text file"
+        raise InputError(msg, hint=hint) from None
+    except (OSError, EOFError) as exc:
+        msg = f"{path}: cannot read the {what} file ({exc})"
+        raise InputError(msg, hint="check that the file is a complete (gzip) text file") from None
+    if first is None:
+        msg = f"{path}: the {what} file is empty"
+        raise InputError(msg, hint=hint)
+    if "\t" in first:
+        sep, sep_name = "\t", "tab"
+    elif "," in first:
+        sep, sep_name = ",", "comma"
+    else:
+        sep, sep_name = None, "whitespace"
+    head = _split_line(first, sep)
+
+    def _read(skip: int) -> pd.DataFrame:
+        kwargs: dict[str, object] = {
+            "header": None, "skiprows": skip, "dtype": str, "keep_default_na": False,
+            "na_filter": False, "skip_blank_lines": True, "compression": "infer", "encoding": "utf-8",
+        }
+        if sep is None:
+            kwargs["sep"] = r"\s+"
+        else:
+            kwargs["sep"] = sep
+        return pd.read_csv(path, **kwargs)  # type: ignore[call-overload]
+
+    try:
+        try:
+            df = _read(n_skip)
+        except pd.errors.ParserError:
+            # An R-style matrix: the header row lacks the corner cell.
+            body = _read(n_skip + 1)
+            if body.shape[1] != len(head) + 1:
+                raise
+            body.columns = range(body.shape[1])
+            top = pd.DataFrame([[""] + head], columns=body.columns)
+            df = pd.concat([top, body], ignore_index=True)
+    except pd.errors.ParserError as exc:
+        detail = error_detail(exc, "ragged rows")
+        msg = f"{path}: cannot parse the {what} file as a {sep_name}-separated table ({detail})"
+        raise InputError(msg, hint="every row needs the same number of columns") from None
+    except pd.errors.EmptyDataError:
+        msg = f"{path}: the {what} file is empty"
+        raise InputError(msg, hint=hint) from None
+    except UnicodeDecodeError:
+        msg = f"{path}: not a UTF-8 text file"
+        raise InputError(msg, hint=hint) from None
+    df = df.fillna("")
+    df = df.apply(lambda s: s.astype(str).str.strip())
+    df.columns = range(df.shape[1])
+    # Lines that start with '#' after the first data line are not skipped by pandas.
+    return [str(c) for c in df.iloc[0].tolist()], df
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8")
+    return open(path, encoding="utf-8", newline="")  # noqa: SIM115 - closed by the caller
+
+
+def _split_line(line: str, sep: str | None) -> list[str]:
+    if sep is None:
+        return line.split()
+    return [c.strip() for c in next(csv.reader([line], delimiter=sep))]
 
 
 def is_na(values: np.ndarray) -> np.ndarray:
@@ -215,18 +347,34 @@ def to_float(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out.reshape(arr.shape), bad.reshape(arr.shape)
 
 
-def is_number(cell: str) -> bool:
-    """Whether a string cell holds a number (missing tokens excluded)."""
+def is_number(cell: str, *, na_tokens: frozenset[str] = NA_TOKENS) -> bool:
+    """Whether a string cell holds a number (cells in ``na_tokens`` excluded; with an empty
+    set, ``nan`` counts as a number)."""
     try:
         float(cell)
     except ValueError:
         return False
-    return cell.strip().lower() not in NA_TOKENS
+    return cell.strip().lower() not in na_tokens
 
 
 def norm_key(name: str) -> str:
     """Normalise a column name for alias matching: lower case, ``_`` for separators."""
     return re.sub(r"[\s.\-]+", "_", str(name).strip().strip('"').lower())
+
+
+def compact_key(name: object) -> str:
+    """Normalise a column name for alias matching: lower case, separators removed
+    (``Gene_1``, ``gene-1`` and ``Gene 1`` -> ``gene1``)."""
+    return re.sub(r"[\s_\-.]", "", str(name).strip().lower())
+
+
+def find_alias(names: list[str], aliases: tuple[str, ...]) -> int | None:
+    """Position of the first name whose :func:`compact_key` is one of ``aliases`` (tried in order)."""
+    normed = [compact_key(n) for n in names]
+    for a in aliases:
+        if a in normed:
+            return normed.index(a)
+    return None
 
 
 def find_column(columns: list[str], wanted: str) -> int | None:
@@ -244,30 +392,3 @@ def examples(items: list[str], n: int = 5) -> str:
     if len(items) > n:
         text += f", ... ({len(items)} in all)"
     return text
-
-
-def read_gene_list(path: str | os.PathLike[str]) -> list[str]:
-    """Read gene names: one column (header ``x``/``gene`` or none), or a table with a ``gene`` column.
-
-    Handles R's ``write.csv`` output (``"","x"`` with row numbers) and
-    ``sim350_genes.tsv`` (``index, gene, type``).
-    """
-    p = check_file(path, what="gene list")
-    text = read_text(p)
-    sep = sniff_delimiter(first_lines(text))
-    rows = split_rows(text, sep)
-    header = [norm_key(c) for c in rows[0]]
-    names = ("gene", "genes", "gene_name", "gene_names", "gene_id", "x", "name", "names", "symbol")
-    col = next((header.index(n) for n in names if n in header), None)
-    if col is not None:
-        body = rows[1:]
-    elif max(len(r) for r in rows) == 1:
-        col, body = 0, rows
-    else:
-        msg = f"{p}: cannot find the gene names (columns: {examples(rows[0])})"
-        raise InputError(msg, hint="give one gene per line, or a table with a 'gene' column")
-    genes = [r[col] if col < len(r) else "" for r in body]
-    if not genes or any(not g for g in genes):
-        msg = f"{p}: the gene list has empty names or no genes"
-        raise InputError(msg, hint="give one gene name per line")
-    return genes

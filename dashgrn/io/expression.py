@@ -27,13 +27,13 @@ from ._text import (
     first_lines,
     is_na,
     norm_key,
-    read_gene_list,
     read_raw_table,
     read_text,
     sniff_delimiter,
     split_rows,
     to_float,
 )
+from .genes import read_gene_list
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -31,12 +31,12 @@ from ._text import (
     first_lines,
     is_number,
     norm_key,
-    read_gene_list,
     read_text,
     sniff_delimiter,
     split_rows,
     to_float,
 )
+from .genes import read_gene_list
 
 log = get_logger(__name__)
 

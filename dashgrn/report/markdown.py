@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from ._write import TRUTH_ROWS, fmt_int, fmt_num, fmt_pct, fmt_seconds, fmt_sign
+from ._format import TRUTH_ROWS, fmt_int, fmt_num, fmt_pct, fmt_seconds, fmt_sign
 
 if TYPE_CHECKING:
     from .build import Report

@@ -6,7 +6,8 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from .._errors import ConfigError, InputError
-from ._network import CompiledNetwork, Network
+from ._kinetics import CompiledNetwork
+from ._network import Network
 
 __all__ = ["METHODS", "check_times", "initial_states", "integrate"]
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from .._errors import ConfigError
 from ._integrate import integrate
-from ._network import CompiledNetwork
+from ._kinetics import CompiledNetwork
 
 __all__ = ["CELL_TYPES", "Snapshot", "cell_types", "count_noise", "sample_snapshot"]
 

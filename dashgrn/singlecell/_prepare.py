@@ -13,6 +13,7 @@ import scipy.sparse as sp
 
 from .._errors import ConfigError, InputError
 from .._log import get_logger
+from ..config import SingleCellConfig
 from ..tables import ExpressionData
 from .binning import ALL, bin_cells, check_lineages, lineage_membership, lineage_summary
 from .preprocess import (
@@ -27,7 +28,6 @@ from .preprocess import (
 from .pseudotime import dpt_pseudotime, pseudotime_from_obs, root_candidates
 
 if TYPE_CHECKING:
-    from ..config import InferConfig
     from ..tables import PriorNetwork
 
 log = get_logger(__name__)
@@ -35,78 +35,7 @@ log = get_logger(__name__)
 #: Files :meth:`SingleCellRecord.write` puts into a run folder.
 FILES = {"cells": "singlecell_cells.tsv.gz", "bins": "singlecell_bins.tsv", "genes": "singlecell_genes.tsv"}
 #: Default number of pseudotime windows per lineage.
-DEFAULT_BINS = 50
-
-
-@dataclass(frozen=True)
-class SingleCellOptions:
-    """How snapshots become a time course (the ``InferConfig`` fields of the same names).
-
-    Exactly one of ``root_cell``, ``root_group`` (``KEY=VALUE``) and ``pseudotime_key``.
-    ``bins`` windows per lineage (0: every cell), ``smooth`` the half-width of a moving
-    average over windows, ``normalize`` normalize_total + log1p, ``n_top_genes`` the
-    highly variable genes to keep (regulators always kept), ``n_pcs`` and
-    ``n_neighbors`` for the DPT graph, ``layer`` the matrix used (recorded only).
-    """
-
-    root_cell: str | None = None
-    root_group: str | None = None
-    pseudotime_key: str | None = None
-    lineage_key: str | None = None
-    bins: int = DEFAULT_BINS
-    smooth: int = 0
-    normalize: bool = True
-    n_top_genes: int | None = None
-    n_pcs: int = 10
-    n_neighbors: int = 30
-    case_insensitive: bool = False
-    layer: str | None = None
-    seed: int = 0
-
-    def __post_init__(self) -> None:
-        validate_options(self)
-
-    @classmethod
-    def from_config(cls, cfg: InferConfig) -> SingleCellOptions:
-        return cls(
-            root_cell=cfg.root_cell, root_group=cfg.root_group, pseudotime_key=cfg.pseudotime_key,
-            lineage_key=cfg.lineage_key, bins=cfg.bins, smooth=cfg.smooth, normalize=cfg.normalize,
-            n_top_genes=cfg.n_top_genes, n_pcs=cfg.n_pcs, n_neighbors=cfg.n_neighbors,
-            case_insensitive=cfg.case_insensitive, layer=cfg.layer, seed=cfg.seed,
-        )
-
-
-def validate_options(o: Any) -> None:
-    """Check the single-cell settings of ``o`` (an :class:`InferConfig` or :class:`SingleCellOptions`).
-
-    Raises
-    ------
-    ConfigError
-        Two pseudotime sources, a malformed ``--root-group``, or a bad number.
-    """
-    given = [f"--{n.replace('_', '-')}" for n in ("root_cell", "root_group", "pseudotime_key")
-             if getattr(o, n) is not None]
-    if len(given) > 1:
-        msg = f"{' and '.join(given)} exclude each other"
-        raise ConfigError(msg, hint="give one root (--root-cell or --root-group) or a ready pseudotime (--pseudotime-key)")
-    if o.root_group is not None:
-        from .pseudotime import parse_root_group
-
-        parse_root_group(o.root_group)
-    checks = (
-        ("bins", o.bins, lambda v: v == 0 or v >= 2, "0 (every cell) or >= 2"),
-        ("smooth", o.smooth, lambda v: v >= 0, ">= 0"),
-        ("n_top_genes", o.n_top_genes, lambda v: v is None or v >= 2, ">= 2"),
-        ("n_pcs", o.n_pcs, lambda v: v >= 1, ">= 1"),
-        ("n_neighbors", o.n_neighbors, lambda v: v >= 2, ">= 2"),
-    )
-    for name, value, ok, want in checks:
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, np.integer))):
-            msg = f"--{name.replace('_', '-')} must be an integer, got {value!r}"
-            raise ConfigError(msg)
-        if not ok(value):
-            msg = f"--{name.replace('_', '-')} must be {want}, got {value}"
-            raise ConfigError(msg)
+DEFAULT_BINS = SingleCellConfig.bins
 
 
 @dataclass
@@ -173,7 +102,8 @@ def _scanpy_version() -> str:
 
 
 def prepare_snapshots(
-    expr: ExpressionData, prior: PriorNetwork | None, options: SingleCellOptions
+    expr: ExpressionData, prior: PriorNetwork | None, options: SingleCellConfig, *,
+    case_insensitive: bool = False, layer: str | None = None, seed: int = 0,
 ) -> tuple[ExpressionData, SingleCellRecord]:
     """Turn single-cell snapshots into pseudotime time courses.
 
@@ -190,7 +120,13 @@ def prepare_snapshots(
     prior
         The prior network, for gene selection (``None``: every expressed gene).
     options
-        See :class:`SingleCellOptions`.
+        See :class:`dashgrn.config.SingleCellConfig`.
+    case_insensitive
+        Match prior genes ignoring case.
+    layer
+        The matrix that was read (recorded only).
+    seed
+        Seed of the pseudotime's random draws.
 
     Returns
     -------
@@ -253,7 +189,7 @@ def prepare_snapshots(
     else:
         Xn = Xk
     # Gene selection.
-    sel = select_genes(Xn, expr.genes, prior, n_top_genes=o.n_top_genes, case_insensitive=o.case_insensitive,
+    sel = select_genes(Xn, expr.genes, prior, n_top_genes=o.n_top_genes, case_insensitive=case_insensitive,
                        counts_matrix=Xk, source=src)
     expressed = sel.table["expressed"].to_numpy(dtype=bool)
     # Pseudotime, on the expressed genes (the most variable ones when there are many).
@@ -262,11 +198,11 @@ def prepare_snapshots(
         emb_cols = emb_cols[highly_variable(Xn[:, emb_cols], EMBEDDING_GENES)]
     X_emb = Xn[:, emb_cols]
     if o.pseudotime_key is not None:
-        ptr = pseudotime_from_obs(obs_k, o.pseudotime_key, X_emb, seed=o.seed, source=src)
+        ptr = pseudotime_from_obs(obs_k, o.pseudotime_key, X_emb, seed=seed, source=src)
     else:
         log.info("pseudotime: scanpy PCA, neighbours, diffusion map and DPT on %d cells x %d genes",
                  X_emb.shape[0], X_emb.shape[1])
-        ptr = dpt_pseudotime(X_emb, candidates, n_pcs=o.n_pcs, n_neighbors=o.n_neighbors, seed=o.seed, source=src)
+        ptr = dpt_pseudotime(X_emb, candidates, n_pcs=o.n_pcs, n_neighbors=o.n_neighbors, seed=seed, source=src)
     pt = ptr.values
     n_unknown = int((~np.isfinite(pt)).sum())
     if n_unknown:
@@ -317,7 +253,7 @@ def prepare_snapshots(
         "root_group": o.root_group, "pseudotime_key": o.pseudotime_key,
         "lineage_key": o.lineage_key, "bins": o.bins, "smooth": o.smooth,
         "normalize": o.normalize, "target_sum": target_sum, "n_top_genes": o.n_top_genes,
-        "matrix": f"layer {o.layer}" if o.layer else ".X",
+        "matrix": f"layer {layer}" if layer else ".X",
         "min_cells_expressed": MIN_CELLS, "embedding": ptr.embedding_name, "embedding_genes": int(emb_cols.size),
         "time_scaling": "mean pseudotime of each bin, min-max scaled to [0, 1] over all lineages",
         "scanpy": _scanpy_version(), **ptr.params,

@@ -19,6 +19,7 @@ import scipy.sparse as sp
 
 from .._errors import ConfigError, InputError
 from .._log import get_logger
+from ..config import parse_root_group
 from ..io._text import examples
 from .preprocess import quiet_scanpy
 
@@ -61,15 +62,6 @@ class Pseudotime:
     method: str
     root: int | None = None
     params: dict[str, Any] = field(default_factory=dict)
-
-
-def parse_root_group(text: str) -> tuple[str, str]:
-    """``KEY=VALUE`` -> ``(KEY, VALUE)`` (split at the first ``=``)."""
-    key, sep, value = str(text).partition("=")
-    if not sep or not key.strip() or not value.strip():
-        msg = f"--root-group: {text!r} is not KEY=VALUE"
-        raise ConfigError(msg, hint="name an obs column and one of its values, e.g. --root-group cell_type=stem")
-    return key.strip(), value.strip()
 
 
 def obs_column(obs: pd.DataFrame | None, key: str, *, option: str, source: str) -> pd.Series:

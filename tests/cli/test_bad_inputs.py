@@ -313,3 +313,24 @@ def test_unwritable_output(case: Case) -> None:
     assert "Traceback" not in result.output
     assert f"error: {out}: output folder cannot be" in result.stderr
     assert not out.exists() and case.created == set()
+
+
+@pytest.mark.parametrize(("option", "value", "problem"), [
+    ("--solver", "rk5", "--solver must be one of dopri5, rk4, euler, bosh3, dopri8, got 'rk5'"),
+    ("--pruning", "magic", "--pruning must be one of dash, imp, prior, none, got 'magic'"),
+    ("--epochs", "0", "--epochs must be >= 1"),
+])
+def test_bad_choice_fails_before_any_file_is_read(case: Case, monkeypatch: pytest.MonkeyPatch,
+                                                  option: str, value: str, problem: str) -> None:
+    import dashgrn.io as io
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an input file was read")
+
+    monkeypatch.setattr(io, "read_expression", never)
+    monkeypatch.setattr(io, "read_prior", never)
+    missing = case.dir / "nope.csv"  # not even the missing file is noticed first
+    result = case.run(option, value, expr=missing)
+    assert result.exit_code == 4, result.output
+    assert problem in result.stderr and "Traceback" not in result.output
+    assert not case.out.exists() and case.created == set()

@@ -96,12 +96,12 @@ def test_out_writes_every_file(runner: CliRunner, files: dict[str, Path], tmp_pa
 def test_failed_output_leaves_nothing(
     runner: CliRunner, files: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import dashgrn.plots
+    import dashgrn.report.figures as figures
 
     def boom(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(dashgrn.plots, "plot_roc_curves", boom)
+    monkeypatch.setattr(figures, "plot_roc_curves", boom)
     out = tmp_path / "eval"
     r = _run(runner, files["pred"], "--truth", files["truth"], "--out", out, "--permutations", "0")
     assert r.exit_code == OUTPUT
@@ -223,3 +223,12 @@ def test_usage_errors_exit_2(runner: CliRunner, files: dict[str, Path]) -> None:
     assert _run(runner, files["pred"]).exit_code == 2  # --truth is required
     assert _run(runner, files["pred"], "--truth", files["truth"], "--top-k", "0").exit_code == 2
     assert _run(runner, files["pred"], "--truth", files["truth"], "--rank-by", "rank").exit_code == 2
+
+
+def test_choices_come_from_the_evaluate_package() -> None:
+    from dashgrn.cli.evaluate import RankBy, UniverseChoice
+    from dashgrn.evaluate import RANK_BY, UNIVERSES
+
+    assert [c.value for c in UniverseChoice] == list(UNIVERSES)
+    assert [c.value for c in RankBy] == list(RANK_BY)
+    assert UniverseChoice("tf") == "tf" and RankBy.abs.value == "abs"

@@ -12,44 +12,9 @@ import torch
 from typer.testing import CliRunner
 
 from dashgrn.cli import app
+from tiny_data import FAST, GENES
 
 runner = CliRunner()
-GENES = [f"G{i}" for i in range(8)]
-FAST = ["--epochs", "6", "--pruning", "dash", "--prune-start", "2", "--prune-every", "2", "--hidden", "6", "--solver", "rk4",
-        "--solver-steps", "4", "--batch-size", "16", "--threads", "1"]
-
-
-def _tiny(tmp: Path) -> tuple[Path, Path]:
-    """8 genes, 12 trajectories of a small regulatory ODE, times 0,1,2,4; prior of 6 edges."""
-    rng = np.random.default_rng(0)
-    A = np.zeros((8, 8))
-    edges = [(0, 2, 1), (0, 3, 1), (1, 4, -1), (2, 5, 1), (3, 6, 1), (1, 7, 1)]
-    for i, j, s in edges:
-        A[i, j] = s
-    rows = []
-    for k in range(12):
-        y = rng.random(8)
-        t_prev = 0.0
-        for t in (0.0, 1.0, 2.0, 4.0):
-            for _ in range(int((t - t_prev) * 50)):  # Euler with dt 0.02
-                drive = 1 / (1 + np.exp(-4 * (y @ A - 0.25 * (A != 0).sum(0))))
-                drive[[0, 1]] = y[[0, 1]]
-                y = y + 0.02 * (drive - y)
-            t_prev = t
-            rows.append([k + 1, t, *y])
-    df = pd.DataFrame(rows, columns=["trajectory", "time", *GENES])
-    expr = tmp / "expr.csv"
-    df.to_csv(expr, index=False)
-    prior = tmp / "prior.tsv"
-    pd.DataFrame([(GENES[i], GENES[j], s) for i, j, s in edges], columns=["regulator", "target", "sign"]).to_csv(
-        prior, sep="\t", index=False
-    )
-    return expr, prior
-
-
-@pytest.fixture()
-def tiny(tmp_path: Path) -> tuple[Path, Path]:
-    return _tiny(tmp_path)
 
 
 def _run(args: list[str]):
@@ -201,9 +166,9 @@ def test_export_with_another_prior_equals_infer_with_it(tiny: tuple[Path, Path],
 
 def test_ensemble_members_are_trained_saved_and_averaged(tiny: tuple[Path, Path], tmp_path: Path) -> None:
     from dashgrn.checkpoint import load_ensemble
-    from dashgrn.network import effect_matrix
+    from dashgrn.model import effect_matrix
     from dashgrn.pipeline import member_seed
-    from dashgrn.ranking import rank_pairs, standardised_effects
+    from dashgrn.network import rank_pairs, standardised_effects
 
     expr, prior = tiny
     out = tmp_path / "run"
@@ -255,12 +220,12 @@ def test_export_rejects_a_non_checkpoint(tmp_path: Path) -> None:
 
 def test_nan_loss_is_a_training_error_and_writes_nothing(tiny: tuple[Path, Path], tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import dashgrn.training as training
+    import dashgrn.model._training as training
 
     real = training.solve_pairs
 
-    def poisoned(func, y0, dt, cfg, steps=None):  # noqa: ANN001, ANN202
-        return real(func, y0, dt, cfg, steps) * float("nan")
+    def poisoned(func, y0, dt, cfg, steps=None, **kw):  # noqa: ANN001, ANN003, ANN202
+        return real(func, y0, dt, cfg, steps, **kw) * float("nan")
 
     monkeypatch.setattr(training, "solve_pairs", poisoned)
     expr, prior = tiny

@@ -7,9 +7,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from dashgrn.cli import app
+from dashgrn.simulate import METHODS
 
 INPUT, CONFIG, OUTPUT = 3, 4, 7
 
@@ -60,6 +62,13 @@ def test_snapshot_run(tmp_path: Path) -> None:
                      "--dropout", "0.05", "--start-jitter", "0.02", "--prior-noise", "0.05", "--out", str(out))
     assert code == 0, text
     assert (out / "cell_times.tsv").exists() and "60 cells" in text
+
+
+def test_method_help_lists_the_integrators() -> None:
+    """--method's help names dashgrn.simulate.METHODS (written out so that `dashgrn --help`
+    need not import the simulator)."""
+    (param,) = [p for p in typer.main.get_command(app).commands["simulate"].params if p.name == "method"]
+    assert param.help == f"Integrator: {', '.join(METHODS[:-1])} or {METHODS[-1]}."
 
 
 @pytest.mark.parametrize(

@@ -10,14 +10,8 @@ import pandas as pd
 import pytest
 
 from dashgrn import InputError
-from dashgrn.io.networks import (
-    PREDICTION_COLUMNS,
-    Truth,
-    as_truth,
-    normalize_prediction,
-    read_prediction,
-    read_truth,
-)
+from dashgrn.io import Truth, as_truth, normalize_prediction, read_prediction, read_truth
+from dashgrn.io.prediction import PREDICTION_COLUMNS
 from dashgrn.tables import rank_edges
 
 

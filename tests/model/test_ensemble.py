@@ -7,11 +7,12 @@ import pytest
 import torch
 
 from dashgrn._errors import TrainingError
-from dashgrn.ensemble import plan_workers, train_members
+from dashgrn.model import plan_workers, train_members
 from dashgrn.model import PhoenixODE
-from dashgrn.pruning import Pruner, Schedule
-from dashgrn.solvers import SolverConfig
-from dashgrn.training import Pairs, TrainConfig, Trainer
+from dashgrn.config import PruneConfig
+from dashgrn.model.pruning import make_pruner
+from dashgrn.config import SolverConfig, TrainConfig
+from dashgrn.model import Pairs, Trainer
 
 
 def _trainer(seed: int, epochs: int = 4) -> Trainer:
@@ -21,7 +22,7 @@ def _trainer(seed: int, epochs: int = 4) -> Trainer:
     pairs = Pairs(y0=y0, y1=0.6 * y0 + 0.2, dt=torch.full((40,), 1.0, dtype=torch.float64),
                   train=torch.arange(32), val=torch.arange(32, 40))
     m = PhoenixODE(n, h, generator=torch.Generator().manual_seed(seed), dtype=torch.float64, rate="softplus")
-    pruner = Pruner(strategy="none", schedule=Schedule())
+    pruner = make_pruner(PruneConfig(strategy="none"))
     pruner.init_state(h, n, np.random.default_rng(seed))
     return Trainer(m, pairs, TrainConfig(epochs=epochs, batch_size=8), pruner, SolverConfig(method="rk4", steps=4),
                    generator=torch.Generator().manual_seed(seed))

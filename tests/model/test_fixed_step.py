@@ -7,7 +7,9 @@ import pytest
 import torch
 
 from dashgrn.model import PhoenixODE
-from dashgrn.solvers import SolverConfig, _Rescaled, fixed_step, solve_pairs
+from dashgrn.config import SolverConfig
+from dashgrn.model import fixed_step, solve_pairs
+from dashgrn.model._solvers import _Rescaled
 
 from linear_ode import LinearODE
 

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from dashgrn.model import PhoenixODE
-from dashgrn.solvers import SolverConfig, solve_pairs
+from dashgrn.config import SolverConfig
+from dashgrn.model import solve_pairs
 
 
 def _three_gene_model() -> PhoenixODE:
@@ -133,7 +134,7 @@ def test_solver_matches_exact_linear_decay() -> None:
         m.m.copy_(torch.tensor([0.5, 1.0, 3.0]))
     y0 = torch.tensor([[1.0, 0.5, 0.2], [0.3, 0.3, 0.3]], dtype=torch.float64)
     dt = torch.tensor([2.0, 0.7], dtype=torch.float64)
-    got = solve_pairs(m, y0, dt, SolverConfig(rtol=1e-10, atol=1e-12))
+    got = solve_pairs(m, y0, dt, SolverConfig(method="dopri5", rtol=1e-10, atol=1e-12))
     want = y0 * torch.exp(-torch.tensor([0.5, 1.0, 3.0], dtype=torch.float64)[None, :] * dt[:, None])
     np.testing.assert_allclose(got.detach().numpy(), want.numpy(), rtol=1e-8)
 
@@ -145,7 +146,7 @@ def test_adjoint_gives_same_gradients_as_direct() -> None:
     grads = []
     for adj in (False, True):
         m.zero_grad()
-        solve_pairs(m, y0, dt, SolverConfig(rtol=1e-10, atol=1e-12, adjoint=adj)).pow(2).sum().backward()
+        solve_pairs(m, y0, dt, SolverConfig(method="dopri5", rtol=1e-10, atol=1e-12, adjoint=adj)).pow(2).sum().backward()
         grads.append(m.W_s.grad.clone())
     np.testing.assert_allclose(grads[0].numpy(), grads[1].numpy(), rtol=1e-6, atol=1e-9)
 
@@ -164,7 +165,7 @@ def test_initialisation_follows_spec() -> None:
 
 
 def test_blockwise_sparse_effect_matrix_equals_the_dense_one() -> None:
-    from dashgrn.network import effect_matrix
+    from dashgrn.model import effect_matrix
 
     m = PhoenixODE(13, 4, generator=torch.Generator().manual_seed(11), dtype=torch.float64)
     with torch.no_grad():
@@ -186,19 +187,19 @@ class _Decay(torch.nn.Module):
 
 
 def test_fixed_step_solve_that_diverges_falls_back_to_dopri5() -> None:
-    import dashgrn.solvers as solvers
+    from dashgrn.model import SolveStats
 
     y0 = torch.ones(3, 2, dtype=torch.float64)
     dt = torch.tensor([1.0, 2.0, 0.5], dtype=torch.float64)
-    before = solvers.FALLBACKS[0]
+    stats = SolveStats()
     # k = 40: rk4 with 4 steps (h k dt up to 20, far past rk4's stability limit 2.8) blows up
-    out = solve_pairs(_Decay(40.0), y0, dt, SolverConfig(method="rk4", steps=4, rtol=1e-8, atol=1e-10))
-    assert solvers.FALLBACKS[0] == before + 1
+    out = solve_pairs(_Decay(40.0), y0, dt, SolverConfig(method="rk4", steps=4, rtol=1e-8, atol=1e-10), stats=stats)
+    assert stats.fallbacks == 1
     np.testing.assert_allclose(out.numpy(), np.exp(-40.0 * dt.numpy())[:, None] * np.ones((3, 2)), atol=1e-6)
     # a stable fixed-step solve is left alone: it equals rk4's own result, not the exact one
     h = 0.25
-    out = solve_pairs(_Decay(1.0), y0, dt, SolverConfig(method="rk4", steps=4))
-    assert solvers.FALLBACKS[0] == before + 1
+    out = solve_pairs(_Decay(1.0), y0, dt, SolverConfig(method="rk4", steps=4), stats=stats)
+    assert stats.fallbacks == 1
     z = -h * dt.numpy()  # one rk4 step of y' = -y over h * dt multiplies y by the Taylor polynomial
     step = 1 + z + z**2 / 2 + z**3 / 6 + z**4 / 24
     np.testing.assert_allclose(out.numpy()[:, 0], step**4, rtol=1e-12)

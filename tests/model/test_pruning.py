@@ -8,19 +8,46 @@ import scipy.sparse as sp
 import torch
 
 from dashgrn._errors import ConfigError
+from dashgrn.config import PruneConfig
 from dashgrn.model import PRUNABLE, PhoenixODE
-from dashgrn.pruning import (
+from dashgrn.model.pruning import (
+    PRUNERS,
+    DashPruning,
+    MagnitudePruning,
+    NoPruning,
     PriorMatrices,
+    PriorPruning,
     Pruner,
     Schedule,
     magnitude_scores,
+    make_pruner,
     prune_mask,
     weight_sparsity,
 )
 
 
+def _pruner(strategy: str, prior: PriorMatrices | None = None, **settings: object) -> Pruner:
+    """A pruner from the registry with SPEC's scores (``prior_score='spec'``) unless told otherwise."""
+    return make_pruner(PruneConfig(strategy=strategy, **{"prior_score": "spec", **settings}), prior)
+
+
+def test_registry_names_one_class_per_strategy() -> None:
+    assert PRUNERS.names() == ("dash", "imp", "prior", "none")
+    classes = {"dash": DashPruning, "imp": MagnitudePruning, "prior": PriorPruning, "none": NoPruning}
+    for name, cls in classes.items():
+        assert PRUNERS.get(name) is cls and type(_pruner(name, PriorMatrices(sp.eye(3, format="csr")))) is cls
+    with pytest.raises(ConfigError, match="--pruning must be one of dash, imp, prior, none, got 'magic'"):
+        make_pruner(PruneConfig(strategy="magic"))
+
+
+def test_none_never_prunes() -> None:
+    pr = _pruner("none")
+    assert not pr.active and not pr.uses_prior and not PRUNERS.get("none").needs_prior
+    assert all(pr.amount(e, 200) == 0 for e in range(1, 201))
+
+
 def test_schedule_matches_dash_simulation_defaults() -> None:
-    s = Schedule()
+    s = Schedule.from_config(PruneConfig())
     assert s.events(200) == [3, *range(10, 200, 10)]
     assert s.amount(3, 200) == 0.7
     assert s.amount(200, 200) == 0.0
@@ -29,7 +56,7 @@ def test_schedule_matches_dash_simulation_defaults() -> None:
 
 def test_schedule_rejects_bad_fractions() -> None:
     with pytest.raises(ConfigError, match="prune-first"):
-        Schedule(first=1.0)
+        PruneConfig(first=1.0)
 
 
 def test_prune_mask_removes_rounded_fraction_of_remaining_lowest_first() -> None:
@@ -91,7 +118,7 @@ def _numpy_dash(m: PhoenixODE, P: np.ndarray, S: dict[str, np.ndarray], lam_ppi:
 
 def test_dash_scores_match_direct_numpy_over_two_events() -> None:
     m, P = _model_and_prior()
-    pr = Pruner(strategy="dash", lambda_ppi=0.05, lambda_motif=0.01, prior=PriorMatrices(abs_prior=abs(P).tocsr()))
+    pr = _pruner("dash", PriorMatrices(abs_prior=abs(P).tocsr()), lambda_ppi=0.05, lambda_motif=0.01)
     pr.init_state(m.hidden, m.n_genes, np.random.default_rng(1))
     S = {k: v.copy() for k, v in pr.state.items()}
     for _ in range(2):  # the second event uses the recursively updated S
@@ -107,12 +134,12 @@ def test_imp_is_dash_with_zero_lambda_and_prior_is_lambda_one() -> None:
     m, P = _model_and_prior()
     W = {k: m.weight(k).detach().numpy() for k in PRUNABLE}
     rate = np.maximum(m.m.detach().numpy(), 0)
-    imp, _ = Pruner(strategy="imp").scores(m)
+    imp, _ = _pruner("imp").scores(m)
     mag = magnitude_scores(W, rate)
     for k in PRUNABLE:
         np.testing.assert_allclose(imp[k], mag[k])
         assert imp[k].sum() == pytest.approx(1.0)
-    pr = Pruner(strategy="prior", prior=PriorMatrices(abs_prior=abs(P).tocsr()))
+    pr = _pruner("prior", PriorMatrices(abs_prior=abs(P).tocsr()))
     pr.init_state(m.hidden, m.n_genes, np.random.default_rng(1))
     S0 = {k: v.copy() for k, v in pr.state.items()}
     got, _ = pr.scores(m)
@@ -136,7 +163,7 @@ def test_prior_terms_vanish_outside_prior_support() -> None:
     """Input columns of genes that regulate nothing and output rows of genes with no
     prior regulator get a zero prior term (SPEC 3.3 consequences)."""
     m, P = _model_and_prior()
-    pr = Pruner(strategy="prior", prior=PriorMatrices(abs_prior=abs(P).tocsr()))
+    pr = _pruner("prior", PriorMatrices(abs_prior=abs(P).tocsr()))
     pr.init_state(m.hidden, m.n_genes, np.random.default_rng(2))
     got, _ = pr.scores(m)
     A = abs(P).toarray()
@@ -149,7 +176,7 @@ def test_prior_terms_vanish_outside_prior_support() -> None:
 @pytest.mark.parametrize("strategy", ["dash", "imp", "prior"])
 def test_masks_never_regrow_and_hit_scheduled_density_exactly(strategy: str) -> None:
     m, P = _model_and_prior(n=30, h=8)
-    pr = Pruner(strategy=strategy, prior=PriorMatrices(abs_prior=abs(P).tocsr()))
+    pr = _pruner(strategy, PriorMatrices(abs_prior=abs(P).tocsr()))
     pr.init_state(m.hidden, m.n_genes, np.random.default_rng(0))
     epochs = 60
     prev = {k: getattr(m, f"mask_{k}").clone() for k in PRUNABLE}
@@ -186,7 +213,7 @@ def test_weight_sparsity_counts_inactive_multiplier_rows() -> None:
 
 def test_dash_needs_a_prior() -> None:
     with pytest.raises(ConfigError, match="needs a prior"):
-        Pruner(strategy="dash", prior=None)
+        _pruner("dash", None)
 
 
 def test_path_scores_match_direct_numpy() -> None:
@@ -194,8 +221,8 @@ def test_path_scores_match_direct_numpy() -> None:
     C[j, k] ~ sum_i |W_ki| |P_ij| over target j's best unit, each normalised and mixed."""
     m, P = _model_and_prior()
     lam = 0.7
-    pr = Pruner(strategy="dash", lambda_ppi=lam, lambda_motif=lam, prior_score="path",
-                prior=PriorMatrices(abs_prior=abs(P).tocsr()))
+    pr = _pruner("dash", PriorMatrices(abs_prior=abs(P).tocsr()), lambda_ppi=lam, lambda_motif=lam,
+                 prior_score="path")
     got, _ = pr.scores(m)
     A = np.abs(P.toarray())
     rate = np.maximum(m.m.detach().numpy(), 0)

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
-import dashgrn.solvers as solvers
-from dashgrn.model import PhoenixODE
-from dashgrn.solvers import SolverConfig, solve_pairs
-from dashgrn.stiffness import MAX_STEPS, TARGETS, StiffnessTracker, probe_states
+from dashgrn.config import SolverConfig
+from dashgrn.model import MAX_STEPS, SOLVERS, PhoenixODE, SolveStats, StiffnessTracker, probe_states, solve_pairs
+
+TARGETS = {name: SOLVERS.get(name).stiff_target for name in ("rk4", "euler")}
 
 from linear_ode import LinearODE
 
@@ -79,9 +79,9 @@ def test_steps_from_the_tracker_keep_a_stiff_rk4_solve_stable_without_fallback()
     tr.update(lin)
     steps = tr.steps(float(dt.max()), "rk4", 4)
     assert steps == math.ceil(2.0 * k / TARGETS["rk4"])
-    before = solvers.FALLBACKS[0]
-    out = solve_pairs(lin, y0, dt, SolverConfig(method="rk4", steps=4), steps)
-    assert solvers.FALLBACKS[0] == before  # stable at this step count: no fallback
+    stats = SolveStats()
+    out = solve_pairs(lin, y0, dt, SolverConfig(method="rk4", steps=4), steps, stats=stats)
+    assert stats.fallbacks == 0  # stable at this step count: no fallback
     # rk4's own amplification per step, (Taylor polynomial of exp(z)) ** steps, z = -k dt / steps
     z = -k * dt.numpy() / steps
     amp = (1 + z + z**2 / 2 + z**3 / 6 + z**4 / 24) ** steps
@@ -103,8 +103,9 @@ def test_probe_states_are_spread_over_the_pairs_and_draw_no_random_numbers() -> 
 
 
 def test_trainer_raises_steps_for_a_stiff_model_and_records_them() -> None:
-    from dashgrn.pruning import Pruner, Schedule
-    from dashgrn.training import Pairs, TrainConfig, Trainer
+    from dashgrn.config import PruneConfig, TrainConfig
+    from dashgrn.model import Pairs, Trainer
+    from dashgrn.model.pruning import make_pruner
 
     n = 6
     g = torch.Generator().manual_seed(0)
@@ -114,17 +115,16 @@ def test_trainer_raises_steps_for_a_stiff_model_and_records_them() -> None:
     m = PhoenixODE(n, 4, generator=g, dtype=torch.float64, rate="softplus")
     with torch.no_grad():
         m.m.fill_(3.0)  # rate about 3: h * rate = 3 at 4 steps over dt 4, past rk4's limit
-    pruner = Pruner(strategy="none", schedule=Schedule())
+    pruner = make_pruner(PruneConfig(strategy="none"))
     pruner.init_state(4, n, np.random.default_rng(0))
     tr = Trainer(m, pairs, TrainConfig(epochs=2, batch_size=8), pruner, SolverConfig(method="rk4", steps=4),
                  generator=torch.Generator().manual_seed(0))
-    before = solvers.FALLBACKS[0]
     res = tr.run()
     rows = res.history
     assert all(r["stiffness"] >= 2.9 for r in rows)  # h rho >= 2.9 at 4 steps: past the limit
     # the epoch's largest step count comes from its largest estimate (which may be the validation one)
     assert all(5 <= r["solver_steps"] <= math.ceil(4.0 * r["stiffness"] / TARGETS["rk4"]) for r in rows)
-    assert solvers.FALLBACKS[0] == before
+    assert tr.solve_stats.fallbacks == 0
     # adaptive solvers get no tracker and no extra columns
     tr2 = Trainer(m, pairs, TrainConfig(epochs=1, batch_size=8), pruner, SolverConfig(method="dopri5"),
                   generator=torch.Generator().manual_seed(0))

@@ -250,8 +250,7 @@ def test_report_name_is_the_final_folder_name(tmp_path: Path, tiny_run: dict[str
 
 def test_truth_adds_metrics_and_pr_curve(run_copy: Path, tiny_run: dict[str, Any]) -> None:
     from dashgrn.evaluate import score_network
-    from dashgrn.export import read_edges
-    from dashgrn.io.networks import read_truth
+    from dashgrn.io import read_edges, read_truth
 
     truth = tiny_run["truth"]
     write_report(run_copy, truth=truth)

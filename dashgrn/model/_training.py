@@ -1,0 +1,308 @@
+"""Training with scheduled pruning (SPEC sections 2 and 3.4); settings in :class:`dashgrn.config.TrainConfig`.
+
+No files, no printing."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from .._errors import ConfigError, TrainingError
+from .._log import get_logger
+from ..config import SolverConfig, TrainConfig
+from ._ode import HasJacobian, PhoenixODE
+from ._solvers import SOLVERS, SolveStats, solve_pairs
+from ._stiffness import StiffnessTracker, probe_states
+from .pruning import Pruner, layer_density, weight_sparsity
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Pairs:
+    """Training examples: ``y0`` (P, N) -> ``y1`` (P, N) over ``dt`` (P,), with split indices."""
+
+    y0: torch.Tensor
+    y1: torch.Tensor
+    dt: torch.Tensor
+    train: torch.Tensor
+    val: torch.Tensor
+
+    def to(self, device: torch.device, dtype: torch.dtype) -> Pairs:
+        return Pairs(
+            self.y0.to(device, dtype), self.y1.to(device, dtype), self.dt.to(device, dtype),
+            self.train.to(device), self.val.to(device),
+        )
+
+
+@dataclass
+class TrainResult:
+    """What training produced."""
+
+    history: list[dict[str, float]]
+    best_state: dict[str, torch.Tensor]
+    best_epoch: int
+    best_val_loss: float
+    prune_events: list[dict[str, object]] = field(default_factory=list)
+    stopped: str = "completed"  # completed | early_stopping | interrupted
+    at_final_sparsity: bool = True
+
+
+Callback = Callable[[dict[str, float]], None]
+
+
+def _param_groups(model: PhoenixODE, cfg: TrainConfig) -> list[dict]:
+    names = ["W_s", "b_s", "W_p", "b_p", "C_s", "C_p", "m"]
+    groups = []
+    for n in names:
+        lr = cfg.lr * (cfg.multiplier_lr_factor if n == "m" else 1.0)
+        groups.append({"params": [getattr(model, n)], "lr": lr, "initial_lr": lr, "name": n})
+    return groups
+
+
+def _scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig) -> torch.optim.lr_scheduler.ReduceLROnPlateau:
+    return torch.optim.lr_scheduler.ReduceLROnPlateau(
+        opt, mode="min", factor=cfg.lr_factor, patience=cfg.lr_patience, threshold=cfg.lr_threshold,
+        threshold_mode="abs", cooldown=0, min_lr=cfg.min_lr, eps=1e-9,
+    )
+
+
+def _reset_lr(opt: torch.optim.Optimizer, cfg: TrainConfig) -> None:
+    """Learning-rate rewinding at a pruning event (SPEC 2.5); weights are kept."""
+    for i, g in enumerate(opt.param_groups):
+        if cfg.original_lr_reset_bug:
+            # The original applies 5 x lr to the 6th group (C_p) and lr to all others.
+            g["lr"] = cfg.lr * (cfg.multiplier_lr_factor if i == 5 else 1.0)
+        else:
+            g["lr"] = g["initial_lr"]
+
+
+def evaluate_loss(model: PhoenixODE, pairs: Pairs, idx: torch.Tensor, solver: SolverConfig,
+                  batch_size: int = 4096, tracker: StiffnessTracker | None = None,
+                  stats: SolveStats | None = None) -> float:
+    """Mean squared one-interval prediction error over the pairs ``idx``.
+
+    With a ``tracker``, fixed-step solves use as many steps as its current stiffness estimate asks for.
+    """
+    if idx.numel() == 0:
+        return float("nan")
+    total = 0.0
+    with torch.no_grad():
+        for start in range(0, idx.numel(), batch_size):
+            b = idx[start:start + batch_size]
+            steps = _steps(tracker, pairs.dt[b], solver)
+            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], solver, steps, stats=stats)
+            total += float(((pred - pairs.y1[b]) ** 2).sum())
+    return total / (idx.numel() * pairs.y0.shape[1])
+
+
+def _steps(tracker: StiffnessTracker | None, dt: torch.Tensor, solver: SolverConfig) -> int | None:
+    if tracker is None:
+        return None
+    return tracker.steps(float(dt.max()), solver.method, solver.steps)
+
+
+class Trainer:
+    """Training with scheduled pruning, resumable at epoch boundaries.
+
+    The checkpoint kept is the one with the lowest validation loss among the epochs at
+    the final sparsity of the schedule (SPEC 7.9); without validation pairs, the
+    training loss is used instead.
+    """
+
+    def __init__(self, model: PhoenixODE, pairs: Pairs, cfg: TrainConfig, pruner: Pruner, solver: SolverConfig,
+                 *, generator: torch.Generator) -> None:
+        self.model, self.pairs, self.cfg, self.pruner, self.solver = model, pairs, cfg, pruner, solver
+        self.generator = generator
+        self.opt = torch.optim.Adam(_param_groups(model, cfg), weight_decay=0.0)
+        self.sched = _scheduler(self.opt, cfg)
+        events = pruner.schedule.events(cfg.epochs) if pruner.active else []
+        self.last_event = max(events) if events else 0
+        self.epoch = 0  # last completed epoch
+        self.history: list[dict[str, float]] = []
+        self.prune_log: list[dict[str, object]] = []
+        self.best: dict[str, torch.Tensor] | None = None
+        self.best_loss, self.best_epoch, self.since_best = math.inf, 0, 0
+        self.finished: str | None = None  # "completed" or "early_stopping" once run() has ended
+        # fixed-step solves get more steps when the model stiffens (dashgrn.stiffness)
+        self.tracker = (StiffnessTracker(probe_states(pairs.y0, pairs.y1, pairs.train))
+                        if SOLVERS.get(solver.method).fixed and isinstance(model, HasJacobian) else None)
+        self.solve_stats = SolveStats()  # fallbacks of this trainer's solves (see solve_pairs)
+
+    # -- persistence (resume) -------------------------------------------------------
+    def state_dict(self) -> dict[str, object]:
+        """Everything needed to continue after the last completed epoch (tensors, plain types)."""
+        return {
+            "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
+            "optimizer": self.opt.state_dict(),
+            "scheduler": self.sched.state_dict(),
+            "pruner": {k: torch.from_numpy(v.copy()) for k, v in self.pruner.state.items()},
+            "best": None if self.best is None else {k: v.detach().cpu().clone() for k, v in self.best.items()},
+            "generator": self.generator.get_state(),
+            "stiffness": None if self.tracker is None else self.tracker.state_dict(),
+            "meta": {
+                "epoch": self.epoch, "history": self.history, "prune_log": self.prune_log,
+                "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
+                "best_epoch": self.best_epoch, "since_best": self.since_best, "finished": self.finished,
+            },
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        dev = next(self.model.parameters()).device
+        self.model.load_state_dict(state["model"])
+        self.opt.load_state_dict(state["optimizer"])
+        self.sched.load_state_dict(state["scheduler"])
+        self.pruner.state = {k: v.numpy().copy() for k, v in state["pruner"].items()}
+        self.best = None if state["best"] is None else {k: v.to(dev) for k, v in state["best"].items()}
+        self.generator.set_state(state["generator"])
+        if self.tracker is not None and state.get("stiffness") is not None:
+            self.tracker.load_state_dict(state["stiffness"])
+        meta = state["meta"]
+        self.epoch = int(meta["epoch"])
+        self.history = list(meta["history"])
+        self.prune_log = list(meta["prune_log"])
+        self.best_loss = math.inf if meta["best_loss"] is None else float(meta["best_loss"])
+        self.best_epoch, self.since_best = int(meta["best_epoch"]), int(meta["since_best"])
+        self.finished = meta.get("finished")
+
+    # -- one epoch ------------------------------------------------------------------
+    def _epoch(self, epoch: int, stop_requested: Callable[[], bool] | None) -> dict[str, float] | None:
+        """Run epoch ``epoch``; return its history row, or None if stopped before any step."""
+        model, pairs, cfg = self.model, self.pairs, self.cfg
+        t0 = time.perf_counter()
+        frac = self.pruner.amount(epoch, cfg.epochs)
+        if frac > 0:
+            rec = self.pruner.prune(model, frac)
+            rec["epoch"] = epoch
+            self.prune_log.append(rec)
+            dens = rec["density"]
+            ratio = rec.get("mass_ratio") or {}
+            log.info(
+                "epoch %d: pruned %.0f%% of the remaining weights; kept W_p %.2f%%, W_s %.2f%%, C_s %.2f%%, "
+                "C_p %.2f%%%s", epoch, 100 * frac, *(100 * dens[k] for k in ("W_p", "W_s", "C_s", "C_p")),
+                "; prior/magnitude mass " + ", ".join(f"{k} {v:.3g}" for k, v in ratio.items()) if ratio else "",
+            )
+            _reset_lr(self.opt, cfg)
+            self.sched = _scheduler(self.opt, cfg)
+        model.train()
+        n_train = pairs.train.numel()
+        perm = pairs.train[torch.randperm(n_train, generator=self.generator).to(pairs.train.device)]
+        loss_sum, seen, max_steps, max_rho = 0.0, 0, 0, 0.0
+        for start in range(0, n_train, cfg.batch_size):
+            if seen and stop_requested is not None and stop_requested():
+                break
+            b = perm[start:start + cfg.batch_size]
+            if self.tracker is not None:
+                max_rho = max(max_rho, self.tracker.update(model))
+            steps = _steps(self.tracker, pairs.dt[b], self.solver)
+            max_steps = max(max_steps, steps or 0)
+            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], self.solver, steps, stats=self.solve_stats)
+            loss = torch.mean((pred - pairs.y1[b]) ** 2)
+            if not torch.isfinite(loss):
+                msg = f"the training loss became {loss.item()} at epoch {epoch}"
+                raise TrainingError(msg, hint="try a lower --lr, --solver rk4, or --dtype float64")
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
+            loss_sum += loss.item() * b.numel()
+            seen += b.numel()
+        train_loss = loss_sum / max(seen, 1)
+        model.eval()
+        has_val = pairs.val.numel() > 0
+        if has_val and self.tracker is not None:
+            max_rho = max(max_rho, self.tracker.update(model))
+        val_loss = (evaluate_loss(model, pairs, pairs.val, self.solver, tracker=self.tracker, stats=self.solve_stats)
+                    if has_val else train_loss)
+        if not math.isfinite(val_loss):
+            msg = f"the validation loss became {val_loss} at epoch {epoch}"
+            raise TrainingError(msg, hint="try a lower --lr, --solver rk4, or --dtype float64")
+        self.sched.step(val_loss)
+        row = {
+            "epoch": epoch,
+            "train_loss": train_loss,
+            "val_loss": val_loss if has_val else float("nan"),
+            "lr": self.opt.param_groups[0]["lr"],
+            "lr_multiplier": self.opt.param_groups[-1]["lr"],
+            "weight_sparsity": weight_sparsity(model),
+            "pruned": int(frac > 0),
+            **{f"density_{k}": v for k, v in layer_density(model).items()},
+            "seconds": time.perf_counter() - t0,
+            "complete": int(seen == n_train),
+        }
+        if self.tracker is not None:  # the largest stiffness estimate and fixed-step count of the epoch
+            row["stiffness"] = max_rho
+            row["solver_steps"] = max_steps
+        if epoch >= self.last_event:  # at the final sparsity
+            if val_loss < self.best_loss:
+                self.best_loss, self.best_epoch, self.since_best = val_loss, epoch, 0
+                self.best = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            else:
+                self.since_best += 1
+        row["best_epoch"] = self.best_epoch
+        return row
+
+    def run(self, *, callback: Callback | None = None, stop_requested: Callable[[], bool] | None = None) -> TrainResult:
+        """Train from the epoch after :attr:`epoch` to the end (or early stopping, or a stop request).
+
+        A trainer that has already ended (also one restored from a resume state) returns its result.
+        """
+        stopped = self.finished or "completed"
+        first = self.cfg.epochs + 1 if self.finished else self.epoch + 1
+        for epoch in range(first, self.cfg.epochs + 1):
+            if stop_requested is not None and stop_requested():
+                stopped = "interrupted"
+                break
+            row = self._epoch(epoch, stop_requested)
+            self.history.append(row)
+            self.epoch = epoch
+            if callback is not None:
+                callback(row)
+            if not row["complete"]:
+                stopped = "interrupted"
+                break
+            if (epoch >= self.last_event and self.cfg.early_stopping > 0
+                    and self.since_best >= self.cfg.early_stopping):
+                stopped = "early_stopping"
+                break
+        if stopped != "interrupted":
+            self.finished = stopped
+        at_final = self.best is not None
+        if self.best is None:
+            # Stopped before the final sparsity: use the current state.
+            best = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+            best_epoch = self.epoch
+            best_loss = self.history[-1]["val_loss"] if self.history else math.nan
+        else:
+            best, best_epoch, best_loss = self.best, self.best_epoch, self.best_loss
+        return TrainResult(
+            history=self.history, best_state=best, best_epoch=int(best_epoch), best_val_loss=float(best_loss),
+            prune_events=self.prune_log, stopped=stopped, at_final_sparsity=at_final,
+        )
+
+
+def split_indices(traj_of_pair: np.ndarray, val_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded split of pair indices: whole trajectories when there are several, else pairs."""
+    if not 0.0 <= val_fraction < 1.0:
+        msg = f"--val-fraction must be in [0, 1), got {val_fraction}"
+        raise ConfigError(msg)
+    idx = np.arange(traj_of_pair.size)
+    if val_fraction == 0:
+        return idx, idx[:0]
+    trajs = np.unique(traj_of_pair)
+    if trajs.size >= 2:
+        n_val = max(1, int(math.ceil(val_fraction * trajs.size)))
+        n_val = min(n_val, trajs.size - 1)
+        val_t = rng.choice(trajs, size=n_val, replace=False)
+        is_val = np.isin(traj_of_pair, val_t)
+    else:
+        n_val = int(math.floor(val_fraction * idx.size))
+        n_val = min(n_val, idx.size - 1)
+        is_val = np.zeros(idx.size, dtype=bool)
+        if n_val > 0:
+            is_val[rng.choice(idx, size=n_val, replace=False)] = True
+    return idx[~is_val], idx[is_val]

@@ -1,0 +1,191 @@
+"""What an ``infer`` run produces (:class:`InferResult`) and how it is written as a run folder.
+
+The file names of a run folder are :data:`dashgrn.io.rundir.FILES`; the report reads them back.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from ._atomic import atomic_path, write_text_atomic
+from ._json import dumps
+from ._log import get_logger
+from .checkpoint import save_checkpoint, save_resume
+from .config import InferConfig
+from .io import write_edges, write_graphml, write_ranking
+from .io.rundir import FILES
+from .model import Pairs, PhoenixODE, TrainResult, member_seed
+from .model.pruning import weight_sparsity
+from .network import Ranking
+from .provenance import versions
+
+if TYPE_CHECKING:
+    import torch
+
+    from .pipeline import Inputs
+    from .tables import AlignedPrior
+
+log = get_logger(__name__)
+
+
+@dataclass
+class InferResult:
+    """What :func:`infer` returns.
+
+    Attributes
+    ----------
+    edges
+        The exported network: ``regulator, target, weight, sign, rank, effect, in_prior``
+        (see :mod:`dashgrn.ranking`).
+    ranking
+        Every pair with a non-zero effect or in the prior, best first.
+    effects
+        The effect matrix E (sparse, regulator x target; the members' mean for an ensemble).
+    genes
+        Gene order of the model and of ``effects``.
+    history
+        One row per epoch (losses, learning rate, sparsity, layer densities).
+    model
+        The trained :class:`PhoenixODE` at the selected checkpoint (ensemble member 1).
+    members
+        Every ensemble member (``model`` first); ``effects`` is their mean E and the
+        ranking averages their standardised effects.
+    summary
+        Counts and figures for reports: data, prior, training, network.
+    """
+
+    edges: pd.DataFrame
+    effects: sp.csr_matrix
+    genes: list[str]
+    history: pd.DataFrame
+    model: PhoenixODE
+    config: InferConfig
+    summary: dict[str, Any] = field(default_factory=dict)
+    prune_events: list[dict[str, Any]] = field(default_factory=list)
+    stopped: str = "completed"
+    prior_edges: pd.DataFrame | None = None
+    resume_state: dict[str, Any] | None = None
+    ranking: Ranking | None = None
+    members: list[PhoenixODE] = field(default_factory=list)
+    singlecell: Any = None  # a dashgrn.singlecell.SingleCellRecord for single-cell snapshots
+
+
+def summarize(inputs: Inputs, cfg: InferConfig, pairs: Pairs, results: list[TrainResult], edges: pd.DataFrame,
+             ranking_mode: str, model: PhoenixODE, device: torch.device, seconds: float) -> dict[str, Any]:
+    """Counts and figures of the run for run.json and the report (``InferResult.summary``)."""
+    expr, pa, result = inputs.expr, inputs.pairs, results[0]
+    n = expr.n_genes
+    summary = {
+        "data": {
+            "genes": n, "samples": expr.n_samples, "trajectories": pa.n_trajectories,
+            "pairs": int(pa.y0.shape[0]), "train_pairs": int(pairs.train.numel()),
+            "validation_pairs": int(pairs.val.numel()), "scaling": pa.scale,
+        },
+        "prior": inputs.aligned.summary() if inputs.aligned is not None else None,
+        "training": {
+            "epochs_run": len(result.history), "best_epoch": result.best_epoch,
+            "best_val_loss": result.best_val_loss, "stopped": result.stopped,
+            "at_final_sparsity": result.at_final_sparsity, "device": str(device),
+            "seconds": seconds,
+            "ensemble": len(results),
+            "members": [
+                {"member": k + 1, "seed": member_seed(cfg.run.seed, k),
+                 "epochs_run": len(r.history), "best_epoch": r.best_epoch, "best_val_loss": r.best_val_loss,
+                 "stopped": r.stopped} for k, r in enumerate(results)
+            ],
+        },
+        "network": {
+            "edges": len(edges), "ranking": ranking_mode, "export": cfg.export.rule,
+            "prior_edges_exported": int(edges["in_prior"].sum()),
+            "new_edges_exported": int(len(edges) - edges["in_prior"].sum()),
+            "activating": int((edges["sign"] > 0).sum()),
+            "repressing": int((edges["sign"] < 0).sum()),
+            "density": len(edges) / (n * (n - 1)) if n > 1 else math.nan,
+            "weight_sparsity": weight_sparsity(model),
+        },
+    }
+    if inputs.singlecell is not None:
+        summary["singlecell"] = inputs.singlecell.summary()
+    return summary
+
+
+def prior_table(aligned: AlignedPrior | None) -> pd.DataFrame | None:
+    """The aligned prior as ``regulator, target, sign, weight`` (the edges actually used)."""
+    if aligned is None:
+        return None
+    coo = aligned.matrix.tocoo()
+    g = np.asarray(aligned.genes, dtype=object)
+    known = aligned.sign_known.tocsr()[coo.row, coo.col].A1 if aligned.sign_known is not None else np.ones(coo.nnz)
+    df = pd.DataFrame({
+        "regulator": g[coo.row], "target": g[coo.col],
+        "sign": (np.sign(coo.data) * (known > 0)).astype(np.int8), "weight": np.abs(coo.data),
+    })
+    return df.sort_values(["regulator", "target"], kind="mergesort").reset_index(drop=True)
+
+
+def dump_json(path: Path, data: Any) -> None:
+    write_text_atomic(path, dumps(data))
+
+
+def write_run(
+    out: Path,
+    result: InferResult,
+    *,
+    inputs: dict[str, Any],
+    command: str,
+    ranking: bool = True,
+) -> list[Path]:
+    """Write edges.tsv, network.graphml, checkpoint.pt, config.json, history.tsv, run.json
+    (and ranking.tsv.gz; for single-cell snapshots also singlecell_cells.tsv.gz,
+    singlecell_bins.tsv and singlecell_genes.tsv) into ``out``; return the paths written."""
+    out = Path(out)
+    written: list[Path] = []
+    vers = versions()
+    t0 = time.perf_counter()
+    write_edges(result.edges, out / FILES["edges"])
+    write_graphml(result.edges, out / FILES["graphml"])
+    written += [out / FILES["edges"], out / FILES["graphml"]]
+    log.debug("edges.tsv and network.graphml: %.1f s", time.perf_counter() - t0)
+    if ranking:
+        t0 = time.perf_counter()
+        write_ranking(out / FILES["ranking"], result.ranking, result.genes)
+        written.append(out / FILES["ranking"])
+        log.debug("ranking.tsv.gz: %.1f s", time.perf_counter() - t0)
+    if result.prior_edges is not None:
+        with atomic_path(out / FILES["prior_used"]) as tmp:
+            result.prior_edges.to_csv(tmp, sep="\t", index=False, float_format="%.9g", lineterminator="\n")
+        written.append(out / FILES["prior_used"])
+    if getattr(result, "singlecell", None) is not None:  # single-cell snapshots: cells, bins, genes kept
+        written += result.singlecell.write(out)
+    hist = result.history.copy()
+    with atomic_path(out / FILES["history"]) as tmp:
+        hist.to_csv(tmp, sep="\t", index=False, float_format="%.9g", lineterminator="\n")
+    written.append(out / FILES["history"])
+    config = {"settings": result.config.to_dict(), "command": command}
+    dump_json(out / FILES["config"], config)
+    written.append(out / FILES["config"])
+    meta = {"config": result.config.to_dict(), "versions": vers, "summary": result.summary}
+    save_checkpoint(out / FILES["checkpoint"], result.model, result.genes, meta, members=result.members[1:])
+    written.append(out / FILES["checkpoint"])
+    if result.resume_state is not None:
+        save_resume(out / FILES["resume"], result.resume_state)
+        written.append(out / FILES["resume"])
+    run = {
+        "command": command,
+        "inputs": inputs,
+        "summary": result.summary,
+        "prune_events": result.prune_events,
+        "stopped": result.stopped,
+        "versions": vers,
+    }
+    dump_json(out / FILES["run"], run)
+    written.append(out / FILES["run"])
+    return written
