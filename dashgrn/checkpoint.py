@@ -6,15 +6,23 @@ Saved with ``torch.save`` as a dict of tensors and one JSON string, and loaded w
 
 from __future__ import annotations
 
+import io
 import json
+import threading
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from ._atomic import atomic_path
-from ._errors import ConfigError, InputError
-from .model import PhoenixODE
+from ._atomic import KEEP_IF, atomic_path, stale_stages
+from ._errors import ConfigError, InputError, OutputError
+from ._json import jsonable
+from ._log import get_logger
+from .model import PhoenixODE, Trainer
+
+log = get_logger(__name__)
 
 FORMAT = "dashgrn-checkpoint/1"
 
@@ -31,8 +39,16 @@ def save_checkpoint(path: str | Path, model: PhoenixODE, genes: list[str], meta:
             "genes": list(genes), "n_genes": model.n_genes, "hidden": model.hidden, "rate": model.rate_fn, **meta,
         }),
     }
+    _save(path, payload)
+
+
+def _save(path: str | Path, payload: dict[str, Any]) -> None:
+    """``torch.save`` into memory, then one atomic file write, so that a full disk is an
+    OSError (ENOSPC) and not torch's RuntimeError."""
+    buf = io.BytesIO()
+    torch.save(payload, buf)
     with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+        tmp.write_bytes(buf.getbuffer())
 
 
 def load_checkpoint(path: str | Path, *, map_location: str | torch.device = "cpu") -> tuple[PhoenixODE, dict[str, Any]]:
@@ -82,15 +98,19 @@ def _models(path: Path, payload: dict[str, Any], *, everyone: bool) -> tuple[lis
 
 
 RESUME_FORMAT = "dashgrn-resume/2"
+#: A running ``infer`` writes its resume state after every this many epochs of a member ...
+RESUME_EVERY_EPOCHS = 10
+#: ... and after an epoch that ends this many seconds after that member's last one.
+RESUME_EVERY_SECONDS = 60.0
 
 
-def save_resume(path: str | Path, state: dict[str, Any]) -> None:
+def save_resume(path: str | Path, state: dict[str, Any], *, inputs: dict[str, Any] | None = None) -> None:
     """Write the state of an interrupted run atomically: ``{"members": [trainer state, ...]}``,
-    one :meth:`dashgrn.model.Trainer.state_dict` per ensemble member."""
-    members = [{**{k: v for k, v in m.items() if k != "meta"}, "meta": json.dumps(m["meta"])}
+    one :meth:`dashgrn.model.Trainer.state_dict` per ensemble member (``None``: not started),
+    and the records of the input files (``inputs``, as in run.json) that ``--resume`` checks."""
+    members = [None if m is None else {**{k: v for k, v in m.items() if k != "meta"}, "meta": json.dumps(m["meta"])}
                for m in state["members"]]
-    with atomic_path(path) as tmp:
-        torch.save({"format": RESUME_FORMAT, "members": members}, tmp)
+    _save(path, {"format": RESUME_FORMAT, "members": members, "inputs": json.dumps(jsonable(inputs))})
 
 
 def load_resume(path: str | Path) -> dict[str, Any]:
@@ -108,5 +128,84 @@ def load_resume(path: str | Path) -> dict[str, Any]:
         msg = f"{path}: not a dashgrn resume state of this version"
         raise InputError(msg, hint="a resume state from another dashgrn version cannot be continued; start a new run")
     for m in payload["members"]:
-        m["meta"] = json.loads(m["meta"])
+        if m is not None:
+            m["meta"] = json.loads(m["meta"])
+    payload["inputs"] = json.loads(payload.get("inputs") or "null")
     return payload
+
+
+def find_resume(out: str | Path) -> Path:
+    """The folder that holds the newest resume state of ``out``: ``out`` itself (a run stopped
+    with Ctrl-C or SIGTERM) or the staging folder of a killed run (``.NAME.XXXX.partial``)."""
+    out = Path(out)
+    found = [f for f in (out, *stale_stages(out)) if (f / KEEP_IF).is_file()]
+    if not found:
+        msg = f"{out / KEEP_IF}: no resume state here (only an interrupted or killed run leaves one)"
+        raise InputError(msg, hint="--resume continues a run that was stopped with Ctrl-C, SIGTERM or a kill")
+    return max(found, key=lambda f: (f / KEEP_IF).stat().st_mtime)
+
+
+def check_same_inputs(folder: Path, inputs: dict[str, Any], resume: dict[str, Any]) -> None:
+    """A resumed run must read the very same input files (by checksum) as the run that wrote
+    ``resume`` (its records, or those of ``folder``'s run.json for older resume files)."""
+    before = resume.get("inputs")
+    if before is None:
+        try:
+            before = json.loads((folder / "run.json").read_text(encoding="utf-8"))["inputs"]
+        except (OSError, ValueError, KeyError):
+            msg = f"{folder / 'run.json'}: missing or unreadable; cannot check that the inputs are unchanged"
+            raise ConfigError(msg) from None
+    for key, rec in inputs.items():
+        old = before.get(key)
+        if key != "truth" and (old is None or old.get("sha256") != rec["sha256"]):
+            msg = f"--resume: the {key} file differs from the one the interrupted run used ({rec['path']})"
+            raise ConfigError(msg, hint="resume with the same input files, or start a new run")
+
+
+def restore(trainers: list[Trainer], resume: dict[str, Any]) -> None:
+    """Continue every member where an interrupted run stopped (its ``resume_state``)."""
+    states = resume.get("members") or []
+    if len(states) != len(trainers):
+        msg = f"the resume state has {len(states)} ensemble member(s), the configuration {len(trainers)}"
+        raise ConfigError(msg, hint="resume with the configuration of the interrupted run")
+    for trainer, state in zip(trainers, states):
+        if state is not None:  # None: a member that had not started
+            trainer.load_state_dict(state)
+    log.info("resuming after epoch %s", ", ".join(
+        f"{t.epoch} (batch {t.position['start'] // t.cfg.batch_size} of epoch {t.epoch + 1})" if t.position else str(t.epoch)
+        for t in trainers))
+
+
+class ResumeSaver:
+    """``on_epoch`` of :func:`dashgrn.pipeline.infer`: writes the resume state of a run in
+    training to ``path`` (atomically) after every :data:`RESUME_EVERY_EPOCHS` epochs of a
+    member, after an epoch that ends :data:`RESUME_EVERY_SECONDS` after that member's last
+    save, and when a member has finished; so a killed run loses at most that much.
+
+    ``members`` are the states the members started from (``None``: from scratch). Members
+    train side by side: each one's state is taken in its own thread, at its epoch's end.
+    A failed write (a full disk) is logged once; training goes on.
+    """
+
+    def __init__(self, path: str | Path, members: Sequence[dict[str, Any] | None], *,
+                 inputs: dict[str, Any] | None = None) -> None:
+        self.path, self.inputs = Path(path), inputs
+        self.states = list(members)
+        self.last = [time.monotonic()] * len(self.states)
+        self.lock = threading.Lock()
+        self.failed = False
+
+    def __call__(self, k: int, trainer: Trainer) -> None:
+        now = time.monotonic()
+        if (trainer.finished is None and trainer.epoch % RESUME_EVERY_EPOCHS
+                and now - self.last[k] < RESUME_EVERY_SECONDS):
+            return
+        state = trainer.state_dict()
+        with self.lock:
+            self.states[k], self.last[k] = state, now
+            try:
+                save_resume(self.path, {"members": self.states}, inputs=self.inputs)
+            except (OSError, OutputError) as exc:
+                if not self.failed:
+                    log.warning("%s: could not save the resume state (%s); training goes on", self.path, exc)
+                self.failed = True

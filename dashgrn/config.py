@@ -20,8 +20,8 @@ per setting (``epochs``, ``solver``, ``prune_start``...): the field name, or the
 the field's metadata where the stage calls it otherwise (``SolverConfig.method`` is
 ``solver``). :meth:`InferConfig.to_dict` and :meth:`InferConfig.from_dict` convert.
 
-Plain data and value checks, no torch: the choices that name a solver or a pruning strategy
-are looked up in their registries (:data:`dashgrn.model.SOLVERS`,
+Plain data and value checks (:mod:`dashgrn._checks`), no torch: the choices that name a solver
+or a pruning strategy are looked up in their registries (:data:`dashgrn.model.SOLVERS`,
 :data:`dashgrn.model.pruning.PRUNERS`) by :func:`dashgrn.pipeline.check_choices`, which
 :func:`dashgrn.run` and ``dashgrn infer`` call before any file is read.
 """
@@ -30,12 +30,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
-import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import _checks as check
 from ._errors import ConfigError
 
 #: (lambda_ppi, lambda_motif) when not given: DASH's simulation values for the SPEC
@@ -53,25 +52,6 @@ def _key(name: str, **meta: Any) -> dict[str, Any]:
     return {"key": name, **meta}
 
 
-def _flag(key: str) -> str:
-    return "--" + key.replace("_", "-")
-
-
-def _choice(key: str, value: object, allowed: tuple[str, ...] | list[str]) -> None:
-    if value not in allowed:
-        msg = f"{_flag(key)} must be one of {', '.join(allowed)}, got {value!r}"
-        raise ConfigError(msg)
-
-
-def _at_least(key: str, value: float | None, low: float, *, strict: bool = False) -> None:
-    if value is None:
-        return
-    bad = not (value > low if strict else value >= low) or (isinstance(value, float) and math.isnan(value))
-    if bad:
-        msg = f"{_flag(key)} must be {'>' if strict else '>='} {low:g}, got {value}"
-        raise ConfigError(msg)
-
-
 @dataclass(frozen=True)
 class DataConfig:
     """Reading, scaling and splitting the expression data."""
@@ -86,7 +66,7 @@ class DataConfig:
     val_fraction: float = 0.066
 
     def __post_init__(self) -> None:
-        _choice("scale", self.scale, SCALES)
+        check.choice("scale", self.scale, SCALES)
         if not 0.0 <= self.val_fraction < 1.0:
             msg = f"--val-fraction must be in [0, 1), got {self.val_fraction}"
             raise ConfigError(msg)
@@ -102,10 +82,10 @@ class ModelConfig:
     rate: str = "softplus"
 
     def __post_init__(self) -> None:
-        _choice("dtype", self.dtype, DTYPES)
-        _choice("rate", self.rate, RATES)
-        _at_least("ensemble", self.ensemble, 1)
-        _at_least("hidden", self.hidden, 1)
+        check.choice("dtype", self.dtype, DTYPES)
+        check.choice("rate", self.rate, RATES)
+        check.at_least("ensemble", self.ensemble, 1)
+        check.at_least("hidden", self.hidden, 1)
 
 
 @dataclass(frozen=True)
@@ -127,11 +107,11 @@ class TrainConfig:
     min_lr: float = 4e-5
 
     def __post_init__(self) -> None:
-        _at_least("epochs", self.epochs, 1)
+        check.at_least("epochs", self.epochs, 1)
         if not self.lr > 0:
             msg = f"--lr must be > 0, got {self.lr}"
             raise ConfigError(msg)
-        _at_least("batch_size", self.batch_size, 1)
+        check.at_least("batch_size", self.batch_size, 1)
 
 
 @dataclass(frozen=True)
@@ -157,7 +137,7 @@ class SolverConfig:
     adjoint: bool = False
 
     def __post_init__(self) -> None:
-        _at_least("solver_steps", self.steps, 1)
+        check.at_least("solver_steps", self.steps, 1)
 
 
 @dataclass(frozen=True)
@@ -176,7 +156,7 @@ class PruneConfig:
     abs_wp: bool = field(default=False, metadata=_key("abs_wp_score"))
 
     def __post_init__(self) -> None:
-        _choice("prior_score", self.prior_score, tuple(LAMBDA_DEFAULTS))
+        check.choice("prior_score", self.prior_score, tuple(LAMBDA_DEFAULTS))
         lam_ppi, lam_motif = LAMBDA_DEFAULTS[self.prior_score]
         if self.lambda_ppi is None:
             object.__setattr__(self, "lambda_ppi", lam_ppi)
@@ -203,14 +183,14 @@ class ExportConfig:
     min_weight: float = 0.0
 
     def __post_init__(self) -> None:
-        _choice("ranking", self.ranking, RANKINGS)
-        _choice("export", self.rule, EXPORTS)
-        _at_least("top_k", self.top_k, 1)
+        check.choice("ranking", self.ranking, RANKINGS)
+        check.choice("export", self.rule, EXPORTS)
+        check.at_least("top_k", self.top_k, 1)
         if not 0.0 <= self.new_edge_quantile <= 1.0:
             msg = f"--new-edge-quantile must be in [0, 1], got {self.new_edge_quantile}"
             raise ConfigError(msg)
-        _at_least("export_degree", self.degree, 0, strict=True)
-        _at_least("min_weight", self.min_weight, 0)
+        check.at_least("export_degree", self.degree, 0, strict=True)
+        check.at_least("min_weight", self.min_weight, 0)
 
 
 @dataclass(frozen=True)
@@ -241,7 +221,7 @@ class SingleCellConfig:
         return self.root_cell is not None or self.root_group is not None or self.pseudotime_key is not None
 
     def __post_init__(self) -> None:
-        given = [_flag(n) for n in ("root_cell", "root_group", "pseudotime_key") if getattr(self, n) is not None]
+        given = [check.flag(n) for n in ("root_cell", "root_group", "pseudotime_key") if getattr(self, n) is not None]
         if len(given) > 1:
             msg = f"{' and '.join(given)} exclude each other"
             raise ConfigError(msg, hint="give one root (--root-cell or --root-group) or a ready pseudotime (--pseudotime-key)")
@@ -255,11 +235,11 @@ class SingleCellConfig:
             ("n_neighbors", self.n_neighbors, lambda v: v >= 2, ">= 2"),
         )
         for name, value, ok, want in checks:
-            if value is not None and (isinstance(value, bool) or not _is_int(value)):
-                msg = f"{_flag(name)} must be an integer, got {value!r}"
+            if value is not None and not check.is_int(value):
+                msg = f"{check.flag(name)} must be an integer, got {value!r}"
                 raise ConfigError(msg)
             if not ok(value):
-                msg = f"{_flag(name)} must be {want}, got {value}"
+                msg = f"{check.flag(name)} must be {want}, got {value}"
                 raise ConfigError(msg)
 
 
@@ -272,17 +252,19 @@ def parse_root_group(text: str) -> tuple[str, str]:
     return key.strip(), value.strip()
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, numbers.Integral)
-
-
 @dataclass(frozen=True)
 class RunConfig:
     """Seed, device and CPU threads of the run."""
 
-    seed: int = 0
-    device: str = "auto"  # auto | cpu | cuda | cuda:N
-    threads: int | None = None
+    seed: int = 0  # 0..2**32-1 (_checks.SEED_RANGE)
+    device: str = "auto"  # auto | cpu | cuda | cuda:N; whether CUDA is usable is checked at the start
+    threads: int | None = None  # None: torch's default
+
+    def __post_init__(self) -> None:
+        check.seed("seed", self.seed)
+        check.device("device", self.device)
+        if self.threads is not None:
+            check.integer("threads", self.threads, 1)
 
 
 #: The stages of :class:`InferConfig`, in the order of ``config.json``.

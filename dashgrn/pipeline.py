@@ -14,6 +14,7 @@ the run folder (and its report) atomically: the same folder as ``dashgrn infer``
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._errors import ConfigError, DeviceError, InputError
+from ._errors import ConfigError, DeviceError, InputError, Interrupted
 from ._log import get_logger
 from .config import InferConfig
 from .data import PairArrays, make_pairs
@@ -44,7 +45,8 @@ from .model import (
 )
 from .model.pruning import PRUNERS, PriorMatrices, make_pruner
 from .network import mean_effects, network_from_effects, resolve_ranking
-from .result import InferResult, prior_table, summarize
+from .checkpoint import ResumeSaver, check_same_inputs, find_resume, load_resume, restore
+from .result import InferResult, prior_table, run_stopped, summarize
 from .tables import AlignedPrior, ExpressionData
 
 log = get_logger(__name__)
@@ -112,7 +114,8 @@ class Inputs:
 def prepare_inputs(expression: Any, prior: Any, cfg: InferConfig) -> Inputs:
     """Step 1: tables, pseudotime time courses for snapshots, the aligned prior, the pairs."""
     expr = as_expression(expression, time_key=cfg.data.time_key, trajectory_key=cfg.data.trajectory_key,
-                         layer=cfg.data.layer, drop_nan=cfg.data.drop_nan, snapshot=cfg.single_cell)
+                         layer=cfg.data.layer, drop_nan=cfg.data.drop_nan, snapshot=cfg.single_cell,
+                         transpose=cfg.data.transpose)
     pnet = as_prior(prior)
     sc_record = None
     if cfg.single_cell:  # snapshots -> pseudotime time courses (dashgrn.singlecell)
@@ -165,6 +168,9 @@ def build_trainers(inputs: Inputs, cfg: InferConfig, device: torch.device) -> li
                 expr.n_genes, pa.n_trajectories, pa.y0.shape[0], pairs.train.numel(), pairs.val.numel(),
                 pa.scale["mode"],
             )
+            if pairs.val.numel() == 0 and cfg.data.val_fraction > 0:
+                log.warning("no validation pairs (too few pairs for --val-fraction %g): the training loss "
+                            "chooses the checkpoint kept", cfg.data.val_fraction)
         pruner = make_pruner(cfg.prune, prior)
         model = PhoenixODE(expr.n_genes, cfg.model.hidden, generator=tgen, dtype=dtype, rate=cfg.model.rate)
         pruner.init_state(cfg.model.hidden, expr.n_genes, rng)
@@ -173,21 +179,10 @@ def build_trainers(inputs: Inputs, cfg: InferConfig, device: torch.device) -> li
     return trainers
 
 
-def restore(trainers: list[Trainer], resume: dict[str, Any]) -> None:
-    """Continue every member where an interrupted run stopped (its ``resume_state``)."""
-    states = resume.get("members") or []
-    if len(states) != len(trainers):
-        msg = f"the resume state has {len(states)} ensemble member(s), the configuration {len(trainers)}"
-        raise ConfigError(msg, hint="resume with the configuration of the interrupted run")
-    for trainer, state in zip(trainers, states):
-        trainer.load_state_dict(state)
-    log.info("resuming after epoch %s", ", ".join(str(t.epoch) for t in trainers))
-
-
 # -- step 3: training -----------------------------------------------------------------
 def train_ensemble(trainers: list[Trainer], cfg: InferConfig, device: torch.device, *,
-                   callback: Callback | None = None,
-                   stop_requested: Callable[[], bool] | None = None) -> list[TrainResult]:
+                   callback: Callback | None = None, stop_requested: Callable[[], bool] | None = None,
+                   on_epoch: Callable[[int, Trainer], None] | None = None) -> list[TrainResult]:
     """Step 3: train every member to its end; on a CPU with several threads, side by side."""
     workers, intra = plan_workers(len(trainers), device, cfg.run.threads)
     if workers > 1:
@@ -195,7 +190,8 @@ def train_ensemble(trainers: list[Trainer], cfg: InferConfig, device: torch.devi
     threads_before = torch.get_num_threads()
     torch.set_num_threads(intra)
     try:
-        return train_members(trainers, workers=workers, callback=callback, stop_requested=stop_requested)
+        return train_members(trainers, workers=workers, callback=callback, stop_requested=stop_requested,
+                             on_epoch=on_epoch)
     finally:
         torch.set_num_threads(threads_before)
 
@@ -204,9 +200,9 @@ def train_ensemble(trainers: list[Trainer], cfg: InferConfig, device: torch.devi
 def extract_network(trainers: list[Trainer], results: list[TrainResult], inputs: Inputs, cfg: InferConfig, *,
                     device: torch.device, seconds: float) -> InferResult:
     """Step 4: load each member's best checkpoint, extract effects, rank and export."""
-    resume_state = None
-    if any(r.stopped == "interrupted" for r in results):
-        # the trainers' own states (last completed epoch), taken before the best checkpoints load
+    resume_state, stopped = None, run_stopped(results)  # interrupted when any member was
+    if stopped == "interrupted":
+        # the trainers' own states (inside the epoch in progress), taken before the best checkpoints load
         resume_state = {"members": [t.state_dict() for t in trainers]}
     # members that never completed an epoch (interrupted before their turn) are left out
     keep = [k for k, t in enumerate(trainers) if t.history] or [0]
@@ -222,10 +218,10 @@ def extract_network(trainers: list[Trainer], results: list[TrainResult], inputs:
     history = pd.concat(
         [pd.DataFrame(r.history).assign(member=k + 1) for k, r in enumerate(results)], ignore_index=True)
     pairs, result = trainers[0].pairs, results[0]
-    summary = summarize(inputs, cfg, pairs, results, edges, ranking.mode, models[0], device, seconds)
+    summary = summarize(inputs, cfg, pairs, results, edges, ranking.mode, models[0], device, seconds, stopped=stopped)
     return InferResult(
         edges=edges, effects=mean_effects(effects), genes=list(expr.genes), history=history, model=models[0],
-        config=cfg, summary=summary, prune_events=result.prune_events, stopped=result.stopped,
+        config=cfg, summary=summary, prune_events=result.prune_events, stopped=stopped,
         prior_edges=prior_table(aligned), resume_state=resume_state, ranking=ranking,
         singlecell=inputs.singlecell, members=models,
     )
@@ -239,6 +235,7 @@ def infer(
     callback: Callback | None = None,
     stop_requested: Callable[[], bool] | None = None,
     resume: dict[str, Any] | None = None,
+    on_epoch: Callable[[int, Trainer], None] | None = None,
     **options: Any,
 ) -> InferResult:
     """Train PHOENIX models on ``expression``, optionally pruned, and extract the network.
@@ -259,11 +256,14 @@ def infer(
     callback
         Called after every epoch with that epoch's history row.
     stop_requested
-        Polled between batches; when it returns True, training stops and the best
-        checkpoint so far is used. The result then carries ``resume_state``.
+        Polled between batches; when it returns True, training stops before the next batch
+        and the best checkpoint so far is used. The result then carries ``resume_state``.
     resume
         A ``resume_state`` of an interrupted run with the same data and config:
-        training continues after its last epoch.
+        training continues with the batch where it stopped, as if it had not.
+    on_epoch
+        ``on_epoch(k, trainer)`` after every completed epoch of member ``k`` (0-based), from
+        the thread that trains it (:class:`dashgrn.checkpoint.ResumeSaver` saves resume states).
     **options
         Flat settings that override ``config`` (``epochs=50``, ``solver="dopri5"``; the names
         of ``dashgrn infer``'s options, see :data:`dashgrn.config.FLAT_KEYS`).
@@ -278,7 +278,8 @@ def infer(
     trainers = build_trainers(inputs, cfg, device)
     if resume is not None:
         restore(trainers, resume)
-    results = train_ensemble(trainers, cfg, device, callback=callback, stop_requested=stop_requested)
+    results = train_ensemble(trainers, cfg, device, callback=callback, stop_requested=stop_requested,
+                             on_epoch=on_epoch)
     return extract_network(trainers, results, inputs, cfg, device=device, seconds=time.perf_counter() - t_start)
 
 
@@ -307,43 +308,55 @@ def run(
     as :func:`infer` takes them. The folder is written through a staging folder, so it
     appears complete or not at all; ``overwrite`` replaces only a folder that dashgrn wrote
     (see :func:`dashgrn._atomic.check_output_dir`). ``truth`` (a file) only scores the result
-    in the report. ``resume=True`` continues the interrupted run in ``out`` (same input
-    files, its resume state). ``command`` is recorded in run.json and config.json.
+    in the report. ``resume=True`` continues the interrupted or killed run of ``out`` from the
+    newest resume state (:func:`dashgrn.checkpoint.find_resume`; same input files); while
+    training, one is saved in the staging folder (:class:`~dashgrn.checkpoint.ResumeSaver`).
+    ``command`` is recorded in run.json and config.json.
     ``on_trained(seconds)`` is called when training ended, before the folder is written.
     ``protect`` names more files that must not lie inside ``out`` (a ``--config`` file).
     The result's ``stopped`` says whether the run was interrupted.
     """
     from ._atomic import check_output_dir, staged_output_dir
+    from .result import write_config, write_run
 
     cfg = resolve_config(config, options)
+    resolve_device(cfg.run.device)  # before any file is read
     has_prior = prior is not None
     resolve_ranking(cfg.export.ranking, has_prior)  # prior-first needs a prior
     if not has_prior and PRUNERS.get(cfg.prune.strategy).needs_prior:
         msg = f"--pruning {cfg.prune.strategy} needs a prior network"
         raise ConfigError(msg, hint="give --prior FILE, or use --pruning imp / none")
-    resume_state = None
-    if resume:
-        from .checkpoint import load_resume
-
-        resume_state = load_resume(Path(out) / FILES["resume"])
-        overwrite = True
+    source = find_resume(out) if resume else None  # out itself, or a killed run's staging folder
+    overwrite = overwrite or resume
     in_files = [p for p in (expression, prior, genes_file, truth, *protect) if isinstance(p, (str, Path))]
     check_output_dir(out, overwrite=overwrite, inputs=in_files)
+    resume_state = load_resume(source / FILES["resume"]) if source is not None else None
     expr, pnet, inputs = _read_inputs(expression, prior, cfg, genes_file=genes_file, truth=truth)
     if resume_state is not None:
-        _check_same_inputs(Path(out), inputs)
-    t0 = time.perf_counter()
-    result = infer(expr, pnet, cfg, callback=callback, stop_requested=stop_requested, resume=resume_state)
-    if on_trained is not None:
-        on_trained(time.perf_counter() - t0)
-    from .result import write_run
-
-    with staged_output_dir(out, overwrite=overwrite, inputs=in_files) as stage:
-        write_run(stage, result, inputs=inputs, command=command or "dashgrn.run(...)")
+        check_same_inputs(source, inputs, resume_state)
+    command = command or "dashgrn.run(...)"
+    # the staging folder exists from here on: a killed run leaves its periodic resume state in it
+    with staged_output_dir(out, overwrite=overwrite, inputs=in_files, keep=source) as stage:
+        write_config(stage, cfg, command)
+        saver = ResumeSaver(stage / FILES["resume"], (resume_state or {}).get("members") or [None] * cfg.model.ensemble,
+                            inputs=inputs)
+        t0 = time.perf_counter()
+        result = infer(expr, pnet, cfg, callback=callback, stop_requested=stop_requested, resume=resume_state,
+                       on_epoch=saver)
+        if on_trained is not None:
+            on_trained(time.perf_counter() - t0)
+        if result.stopped == "interrupted" and result.history.empty:  # no epoch ended: nothing to keep
+            msg = f"interrupted before the first epoch ended; nothing was written to {out}"
+            raise Interrupted(msg, hint="run the command again (there is nothing to resume)")
+        write_run(stage, result, inputs=inputs, command=command)
         if report:
             from .report import write_report
 
             write_report(stage, truth=Path(truth).resolve() if truth is not None else None)
+        if result.resume_state is None:  # completed: the periodic resume state has done its job
+            (stage / FILES["resume"]).unlink(missing_ok=True)
+    if source is not None and source.resolve() != Path(out).resolve():
+        shutil.rmtree(source, ignore_errors=True)  # the killed run's staging folder, now resumed
     return result
 
 
@@ -376,19 +389,3 @@ def _read_inputs(expression: Any, prior: Any, cfg: InferConfig, *, genes_file: s
         read_truth(truth)  # fail now, not after training
         inputs["truth"] = file_record(Path(truth).resolve())
     return expression, prior, inputs
-
-
-def _check_same_inputs(out: Path, inputs: dict[str, Any]) -> None:
-    """A resumed run must read the very same input files (by checksum)."""
-    import json
-
-    try:
-        before = json.loads((out / FILES["run"]).read_text(encoding="utf-8"))["inputs"]
-    except (OSError, ValueError, KeyError):
-        msg = f"{out / FILES['run']}: missing or unreadable; cannot check that the inputs are unchanged"
-        raise ConfigError(msg) from None
-    for key, rec in inputs.items():
-        old = before.get(key)
-        if key != "truth" and (old is None or old.get("sha256") != rec["sha256"]):
-            msg = f"--resume: the {key} file differs from the one the interrupted run used ({rec['path']})"
-            raise ConfigError(msg, hint="resume with the same input files, or start a new run")

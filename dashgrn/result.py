@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from ._atomic import atomic_path, write_text_atomic
+from ._atomic import atomic_path, output_errors, write_text_atomic
 from ._json import dumps
 from ._log import get_logger
 from .checkpoint import save_checkpoint, save_resume
@@ -78,10 +78,46 @@ class InferResult:
     singlecell: Any = None  # a dashgrn.singlecell.SingleCellRecord for single-cell snapshots
 
 
+#: A member that ran fewer epochs than this has hardly learned anything (:func:`training_warnings`).
+MIN_EPOCHS = 10
+
+
+def run_stopped(results: list[TrainResult]) -> str:
+    """How the run ended: ``interrupted`` when any member stopped early, else member 1's."""
+    return "interrupted" if any(r.stopped == "interrupted" for r in results) else results[0].stopped
+
+
+def training_warnings(results: list[TrainResult]) -> list[str]:
+    """A warning when training stopped before the model learned anything: a member ran fewer
+    than :data:`MIN_EPOCHS` epochs, or (unpruned) its best loss is not below its first epoch's."""
+    short = [len(r.history) for r in results if len(r.history) < MIN_EPOCHS]
+    flat = [k + 1 for k, r in enumerate(results)
+            if len(r.history) >= 2 and not r.prune_events and not r.best_val_loss < _first_loss(r)]
+    out = []
+    if short:
+        out.append(f"training stopped after {min(short)} epoch(s), fewer than {MIN_EPOCHS}: the model has hardly "
+                   "learned anything, so the exported edges say little beyond the prior; train longer (--epochs)")
+    if flat:
+        out.append(f"the best loss of ensemble member(s) {', '.join(map(str, flat))} is not below the first "
+                   "epoch's: the model did not learn; try another --lr or more --epochs")
+    return out
+
+
+def _first_loss(r: TrainResult) -> float:
+    row = r.history[0]
+    val = row.get("val_loss", math.nan)
+    return float(val if math.isfinite(val) else row["train_loss"])
+
+
 def summarize(inputs: Inputs, cfg: InferConfig, pairs: Pairs, results: list[TrainResult], edges: pd.DataFrame,
-             ranking_mode: str, model: PhoenixODE, device: torch.device, seconds: float) -> dict[str, Any]:
-    """Counts and figures of the run for run.json and the report (``InferResult.summary``)."""
+             ranking_mode: str, model: PhoenixODE, device: torch.device, seconds: float, *,
+             stopped: str | None = None) -> dict[str, Any]:
+    """Counts and figures of the run for run.json and the report (``InferResult.summary``);
+    ``stopped`` is how the whole run ended (:func:`run_stopped`, by default of ``results``)."""
     expr, pa, result = inputs.expr, inputs.pairs, results[0]
+    warnings = training_warnings(results)
+    for w in warnings:
+        log.warning("%s", w)
     n = expr.n_genes
     summary = {
         "data": {
@@ -92,7 +128,7 @@ def summarize(inputs: Inputs, cfg: InferConfig, pairs: Pairs, results: list[Trai
         "prior": inputs.aligned.summary() if inputs.aligned is not None else None,
         "training": {
             "epochs_run": len(result.history), "best_epoch": result.best_epoch,
-            "best_val_loss": result.best_val_loss, "stopped": result.stopped,
+            "best_val_loss": result.best_val_loss, "stopped": stopped or run_stopped(results),
             "at_final_sparsity": result.at_final_sparsity, "device": str(device),
             "seconds": seconds,
             "ensemble": len(results),
@@ -101,6 +137,7 @@ def summarize(inputs: Inputs, cfg: InferConfig, pairs: Pairs, results: list[Trai
                  "epochs_run": len(r.history), "best_epoch": r.best_epoch, "best_val_loss": r.best_val_loss,
                  "stopped": r.stopped} for k, r in enumerate(results)
             ],
+            "warnings": warnings,
         },
         "network": {
             "edges": len(edges), "ranking": ranking_mode, "export": cfg.export.rule,
@@ -135,6 +172,12 @@ def dump_json(path: Path, data: Any) -> None:
     write_text_atomic(path, dumps(data))
 
 
+def write_config(out: Path, config: InferConfig, command: str) -> Path:
+    """config.json: the resolved settings and the command (``--config`` and ``--resume`` read it)."""
+    dump_json(Path(out) / FILES["config"], {"settings": config.to_dict(), "command": command})
+    return Path(out) / FILES["config"]
+
+
 def write_run(
     out: Path,
     result: InferResult,
@@ -145,8 +188,14 @@ def write_run(
 ) -> list[Path]:
     """Write edges.tsv, network.graphml, checkpoint.pt, config.json, history.tsv, run.json
     (and ranking.tsv.gz; for single-cell snapshots also singlecell_cells.tsv.gz,
-    singlecell_bins.tsv and singlecell_genes.tsv) into ``out``; return the paths written."""
-    out = Path(out)
+    singlecell_bins.tsv and singlecell_genes.tsv) into ``out``; return the paths written.
+    A full disk or a read-only ``out`` is an :class:`~dashgrn._errors.OutputError`."""
+    with output_errors(out):
+        return _write_run(Path(out), result, inputs=inputs, command=command, ranking=ranking)
+
+
+def _write_run(out: Path, result: InferResult, *, inputs: dict[str, Any], command: str,
+               ranking: bool) -> list[Path]:
     written: list[Path] = []
     vers = versions()
     t0 = time.perf_counter()
@@ -169,14 +218,12 @@ def write_run(
     with atomic_path(out / FILES["history"]) as tmp:
         hist.to_csv(tmp, sep="\t", index=False, float_format="%.9g", lineterminator="\n")
     written.append(out / FILES["history"])
-    config = {"settings": result.config.to_dict(), "command": command}
-    dump_json(out / FILES["config"], config)
-    written.append(out / FILES["config"])
+    written.append(write_config(out, result.config, command))
     meta = {"config": result.config.to_dict(), "versions": vers, "summary": result.summary}
     save_checkpoint(out / FILES["checkpoint"], result.model, result.genes, meta, members=result.members[1:])
     written.append(out / FILES["checkpoint"])
     if result.resume_state is not None:
-        save_resume(out / FILES["resume"], result.resume_state)
+        save_resume(out / FILES["resume"], result.resume_state, inputs=inputs)
         written.append(out / FILES["resume"])
     run = {
         "command": command,

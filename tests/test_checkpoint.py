@@ -67,12 +67,91 @@ def test_shape_mismatch_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_resume_round_trip(tmp_path: Path) -> None:
-    state = {"members": [{"model": {"w": torch.ones(2)}, "meta": {"epoch": 4, "history": [{"epoch": 1}]}}]}
+    state = {"members": [{"model": {"w": torch.ones(2)}, "meta": {"epoch": 4, "history": [{"epoch": 1}]}}, None]}
     path = tmp_path / "resume.pt"
-    save_resume(path, state)
+    save_resume(path, state, inputs={"expression": {"path": Path("e.csv"), "sha256": "ab"}})
     back = load_resume(path)
     assert back["members"][0]["meta"] == {"epoch": 4, "history": [{"epoch": 1}]}
     assert torch.equal(back["members"][0]["model"]["w"], torch.ones(2))
+    assert back["members"][1] is None  # a member that had not started
+    assert back["inputs"] == {"expression": {"path": "e.csv", "sha256": "ab"}}
     torch.save({"format": "dashgrn-resume/1", "members": []}, path)
     with pytest.raises(InputError, match="not a dashgrn resume state of this version"):
         load_resume(path)
+
+
+def test_a_full_disk_is_an_oserror_not_a_torch_runtime_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    def full(self: Path, data: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(OSError) as exc:
+        save_checkpoint(tmp_path / "c.pt", _model(0), [f"g{i}" for i in range(5)], {})
+    assert exc.value.errno == errno.ENOSPC and list(tmp_path.iterdir()) == []
+
+
+def _stage(parent: Path, name: str, *, pid: int, resume: bool) -> Path:
+    import socket
+
+    stage = parent / name
+    stage.mkdir()
+    (stage / ".dashgrn-staging").write_text(f"{pid} {socket.gethostname()}\n")
+    if resume:
+        save_resume(stage / "resume.pt", {"members": [None]})
+    return stage
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                         check=True)
+    return int(out.stdout)
+
+
+def test_find_resume_takes_the_newest_state_of_out_or_of_a_killed_runs_staging_folder(tmp_path: Path) -> None:
+    import os
+
+    from dashgrn.checkpoint import find_resume
+
+    out = tmp_path / "run"
+    with pytest.raises(InputError, match="no resume state"):
+        find_resume(out)
+    out.mkdir()
+    save_resume(out / "resume.pt", {"members": [None]})
+    assert find_resume(out) == out
+    dead = _stage(tmp_path, ".run.abc.partial", pid=_dead_pid(), resume=True)
+    live = _stage(tmp_path, ".run.def.partial", pid=os.getppid(), resume=True)  # a run still writing
+    os.utime(out / "resume.pt", (1, 1))
+    assert find_resume(out) == dead
+    os.utime(dead / "resume.pt", (0, 0))
+    assert find_resume(out) == out and live.is_dir()
+
+
+def test_folders_of_killed_runs_are_removed_or_named(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Without a resume state a killed run's folder goes; with one it stays and is named; a
+    running one's is left alone (tidy_stale_stages, called by staged_output_dir)."""
+    import os
+
+    from dashgrn._atomic import staged_output_dir
+
+    out = tmp_path / "run"
+    pid = _dead_pid()
+    junk = _stage(tmp_path, ".run.a1.partial", pid=pid, resume=False)
+    kept = _stage(tmp_path, ".run.b2.partial", pid=pid, resume=True)
+    live = _stage(tmp_path, ".run.c3.partial", pid=os.getppid(), resume=False)
+    old = tmp_path / f".run.old-{pid}"
+    old.mkdir()
+    other = _stage(tmp_path, ".runner.d4.partial", pid=pid, resume=False)  # another --out's
+    with staged_output_dir(out, overwrite=False) as stage:
+        (stage / "x.txt").write_text("x")
+    assert (out / "x.txt").is_file() and not (out / ".dashgrn-staging").exists()
+    assert not junk.exists() and not old.exists()
+    assert kept.is_dir() and live.is_dir() and other.is_dir()
+    lines = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(lines) == 3 and all("\n" not in ln for ln in lines)
+    assert any(str(kept) in ln and "--resume" in ln for ln in lines)
+    assert any(str(junk) in ln and "removed" in ln for ln in lines)

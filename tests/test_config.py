@@ -126,3 +126,43 @@ def test_load_config_reads_settings_and_validates(tmp_path: Path) -> None:
         load_config(path)
     with pytest.raises(ConfigError, match="config file not found"):
         load_config(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize(("settings", "problem"), [
+    ({"seed": -1}, r"--seed must be an integer in 0\.\.4294967295 \(0\.\.2\*\*32-1\), got -1"),
+    ({"seed": 2**32}, r"--seed must be an integer in 0\.\.4294967295"),
+    ({"seed": 1.5}, r"--seed must be an integer .* got 1\.5"),
+    ({"seed": True}, r"--seed must be an integer .* got True"),
+    ({"seed": "3"}, r"--seed must be an integer .* got '3'"),
+    ({"threads": 0}, r"--threads must be an integer >= 1, got 0"),
+    ({"threads": -4}, r"--threads must be an integer >= 1, got -4"),
+    ({"threads": 2.0}, r"--threads must be an integer >= 1, got 2\.0"),
+    ({"device": "gpu"}, r"--device must be auto, cpu, cuda or cuda:N \(N = 0, 1, \.\.\.\), got 'gpu'"),
+    ({"device": "cuda:x"}, r"--device must be auto, cpu, cuda or cuda:N .* got 'cuda:x'"),
+    ({"device": "cuda:"}, r"--device must be .* got 'cuda:'"),
+    ({"device": "cuda:-1"}, r"--device must be .* got 'cuda:-1'"),
+    ({"device": " cpu"}, r"--device must be .* got ' cpu'"),
+    ({"device": "mps"}, r"--device must be .* got 'mps'"),
+    ({"min_weight": float("nan")}, r"--min-weight must be >= 0, got nan"),
+])
+def test_run_settings_are_checked_with_their_valid_range(settings: dict, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem) as info:
+        InferConfig.from_dict(settings)
+    assert info.value.exit_code == 4
+
+
+@pytest.mark.parametrize("run", [
+    {"seed": 0}, {"seed": 2**32 - 1}, {"threads": None}, {"threads": 1}, {"threads": 64},
+    {"device": "auto"}, {"device": "cpu"}, {"device": "cuda"}, {"device": "cuda:0"}, {"device": "cuda:12"},
+])
+def test_run_settings_at_the_edges_of_their_range_are_accepted(run: dict) -> None:
+    """The device name is only checked for form here: whether CUDA is usable is the run's check (exit 6)."""
+    assert InferConfig.from_dict(run).run == RunConfig(**run)
+
+
+def test_numpy_integers_are_integers() -> None:
+    import numpy as np
+
+    assert RunConfig(seed=np.int64(7), threads=np.int32(2)).seed == 7
+    with pytest.raises(ConfigError, match="--bins must be an integer"):
+        SingleCellConfig(bins=True)  # a bool is not a count

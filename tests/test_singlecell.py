@@ -301,3 +301,69 @@ def test_infer_api_on_anndata_snapshots(snapshot) -> None:
     assert result.summary["data"]["samples"] == 10 and result.genes == result.singlecell.genes_kept
     with pytest.raises(InputError, match="no time"):
         infer(adata, prior, cfg.replace(root_group=None))
+
+
+# ---------------------------------------------------------------- counts or normalised values
+
+
+def test_value_kind() -> None:
+    from dashgrn.singlecell.preprocess import value_kind
+
+    counts = np.array([[0.0, 3.0], [12.0, 1.0]])
+    assert value_kind(counts) == "counts" and value_kind(sp.csr_matrix(counts)) == "counts"
+    assert value_kind(np.log1p(counts)) == "normalised"  # log1p: non-integers, small
+    assert value_kind(np.log1p(counts) - 0.02) == "normalised"  # krumsiek11-like: small negatives
+    assert value_kind(np.array([[-3.0, 40.0]])) == "normalised"  # scaled: negative integers too
+    assert value_kind(counts * 1.37 + 60) == "non-integer"  # estimated counts or CPM
+
+
+def _log_snapshot(n: int = 60) -> tuple[ad.AnnData, np.ndarray]:
+    rng = np.random.default_rng(4)
+    t = np.sort(rng.random(n))
+    X = np.clip(np.log1p(np.column_stack([t, 1 - t, t ** 2, np.sqrt(t)]) * 1.7) + rng.normal(0, 0.01, (n, 4)),
+                -0.02, 1.01)
+    adata = ad.AnnData(X=X, obs=pd.DataFrame({"dpt": t}, index=[f"c{i}" for i in range(n)]),
+                       var=pd.DataFrame(index=["A", "B", "C", "D"]))
+    return adata, X
+
+
+def _said(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The messages the single-cell step logs (INFO and WARNING), as ``LEVEL message``."""
+    from dashgrn.singlecell import _prepare
+
+    said: list[str] = []
+    for level in ("info", "warning"):
+        monkeypatch.setattr(_prepare.log, level, lambda msg, *args, _l=level: said.append(f"{_l} {msg % args}"))
+    return said
+
+
+def test_log_normalised_snapshots_are_used_as_they_are(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Once: "the expression has negative values, so it cannot be counts to normalise" (exit 3).
+    said = _said(monkeypatch)
+    adata, X = _log_snapshot()
+    expr = expression_from_anndata(adata, snapshot=True)
+    tc, rec = prepare_snapshots(expr, None, SingleCellConfig(pseudotime_key="dpt", bins=0))
+    np.testing.assert_allclose(tc.dense(), X)  # sorted by dpt already, every cell a time point
+    assert rec.params["normalize"] is False and rec.params["values"] == "normalised"
+    assert rec.params["target_sum"] is None
+    assert any(m.startswith("info ") and "already normalised" in m and "used as they are" in m for m in said)
+
+
+def test_counts_and_non_integer_values_are_normalised(monkeypatch: pytest.MonkeyPatch) -> None:
+    said = _said(monkeypatch)
+    adata, X = _log_snapshot()
+    counts = adata.copy()
+    counts.X = np.round(np.expm1(X.clip(0)) * 20)
+    tc, rec = prepare_snapshots(expression_from_anndata(counts, snapshot=True), None,
+                                SingleCellConfig(pseudotime_key="dpt", bins=0))
+    assert rec.params["normalize"] is True and rec.params["values"] == "counts" and rec.params["target_sum"] > 0
+    assert any(m.startswith("info ") and "are counts (non-negative integers)" in m for m in said)
+    cpm = adata.copy()
+    cpm.X = (X.clip(0) + 0.01) * 1e3
+    _, rec = prepare_snapshots(expression_from_anndata(cpm, snapshot=True), None,
+                               SingleCellConfig(pseudotime_key="dpt", bins=0))
+    assert rec.params["normalize"] is True and rec.params["values"] == "non-integer"
+    assert any(m.startswith("warning ") and "may be estimated counts" in m for m in said)
+    _, rec = prepare_snapshots(expression_from_anndata(cpm, snapshot=True), None,
+                               SingleCellConfig(pseudotime_key="dpt", bins=0, normalize=False))
+    assert rec.params["normalize"] is False and rec.params["values"] == "non-integer"

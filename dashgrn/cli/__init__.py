@@ -6,6 +6,7 @@ lazily, so that ``dashgrn --help`` stays fast.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -59,4 +60,5 @@ _register()
 
 def main() -> None:
     """Console-script entry point."""
+    logging.captureWarnings(True)  # a library's warning is a log line too (py.warnings, see setup_logging)
     app()

@@ -20,33 +20,62 @@ from .._errors import EXIT_CODES, DashgrnError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Results and paths go to stdout; logs, progress and errors to stderr.
-stdout = Console(soft_wrap=True, highlight=False)
-stderr = Console(stderr=True, soft_wrap=True, highlight=False)
+# Results and paths go to stdout; logs, progress and errors to stderr. Never wrapped, and
+# text is printed as it is (no markup, no :emoji: codes: gene names and paths stay intact).
+stdout = Console(soft_wrap=True, highlight=False, emoji=False)
+stderr = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
 
 _state: dict[str, Any] = {"log_file": None, "quiet": False, "verbose": 0}
 
 
+class OneLineFormatter(logging.Formatter):
+    """One line per message: line breaks inside a message (or a traceback) become `` | ``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return " | ".join(super().format(record).splitlines())
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a message is logged (test runners swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def setup_logging(*, verbose: int, quiet: bool, log_file: Path | None) -> None:
-    """Install the handlers: Rich on stderr, and a full DEBUG log in ``log_file``."""
+    """Install the handlers: on stderr Rich on a terminal, else plain ``LEVEL message`` lines
+    (never wrapped, for pipelines and files); and a full DEBUG log in ``log_file``, always plain."""
     global stderr
-    stderr = Console(stderr=True, soft_wrap=True, highlight=False)
-    root = logging.getLogger("dashgrn")
-    for h in list(root.handlers):
-        root.removeHandler(h)
-        h.close()
-    level = logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO)
-    handler = RichHandler(console=stderr, show_path=False, show_time=False, markup=False, rich_tracebacks=False)
-    handler.setLevel(level)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    root.propagate = False
+    stderr = Console(stderr=True, soft_wrap=True, highlight=False, emoji=False)
+    handler: logging.Handler
+    if stderr.is_terminal:  # the same test as the progress bar (cli/infer.py)
+        handler = RichHandler(console=stderr, show_path=False, show_time=False, markup=False, rich_tracebacks=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = _StderrHandler()
+        handler.setFormatter(OneLineFormatter("%(levelname)s %(message)s"))
+    handler.setLevel(logging.WARNING if quiet else (logging.DEBUG if verbose else logging.INFO))
+    handlers = [handler]
     if log_file is not None:
         fh = logging.FileHandler(log_file, mode="a", encoding="utf-8")
         fh.setLevel(logging.DEBUG)
-        fh.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-        root.addHandler(fh)
+        fh.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handlers.append(fh)
+    # the package's messages, and the libraries' warnings once main() captures them
+    for name in ("dashgrn", "py.warnings"):
+        logger = logging.getLogger(name)
+        for h in list(logger.handlers):
+            logger.removeHandler(h)
+            h.close()
+        for h in handlers:
+            logger.addHandler(h)
+        logger.setLevel(logging.DEBUG)
+        logger.propagate = False
     _state.update(log_file=log_file, quiet=quiet, verbose=verbose)
 
 

@@ -38,7 +38,8 @@ class _StopFlag:
         if self.stop:
             raise KeyboardInterrupt
         self.stop = True
-        stderr.print("stopping after this batch; the best checkpoint so far will be written (Ctrl-C again to abort)")
+        log.warning("stopping after this batch; the best checkpoint so far and the resume state will be written "
+                    "(Ctrl-C again to abort)")
 
 
 def _progress_callback(epochs: int, members: int = 1):  # noqa: ANN202
@@ -134,7 +135,7 @@ def register(app: typer.Typer) -> None:
         device: Annotated[str, typer.Option("--device", help="auto | cpu | cuda | cuda:N.", rich_help_panel=H_OUT)] = D["device"],
         threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for torch.", rich_help_panel=H_OUT)] = D["threads"],
         overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output folder.", rich_help_panel=H_OUT)] = False,
-        resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted run in --out (same inputs; its config.json is the base).", rich_help_panel=H_OUT)] = False,
+        resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted (Ctrl-C, SIGTERM) or killed run of --out from its last resume state (same inputs; its config.json is the base).", rich_help_panel=H_OUT)] = False,
         truth: Annotated[Optional[Path], typer.Option("--truth", help="Gold standard, only to score the result in the report (never used for inference).", rich_help_panel=H_OUT)] = None,
         root_cell: Annotated[Optional[str], typer.Option("--root-cell", help="Compute diffusion pseudotime (scanpy DPT) from this cell (an obs name).", rich_help_panel=H_SC)] = D["root_cell"],
         root_group: Annotated[Optional[str], typer.Option("--root-group", help="KEY=VALUE: DPT rooted at the cell of this obs group at the extreme of the first diffusion component (e.g. cell_type=stem).", rich_help_panel=H_SC)] = D["root_group"],
@@ -153,8 +154,10 @@ def register(app: typer.Typer) -> None:
         from ..pipeline import run
 
         settings: dict[str, Any] = {}
-        if resume and config is None:
-            config = out / "config.json"
+        if resume and config is None:  # the interrupted run's folder, or a killed run's staging folder
+            from ..checkpoint import find_resume
+
+            config = find_resume(out) / "config.json"
         if config is not None:
             settings.update(load_config(config))
         for name, value in ctx.params.items():

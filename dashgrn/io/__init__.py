@@ -8,7 +8,7 @@ Readers of the inputs:
 * :func:`read_prior`: edge lists, TF-to-targets tables, GMT, matrices
   -> :class:`~dashgrn.tables.PriorNetwork`;
 * :func:`read_gene_list`: one gene name per line, or a ``gene`` column;
-* :func:`as_expression`, :func:`as_prior`: AnnData and DataFrames in memory, with the same checks.
+* :func:`as_expression`, :func:`as_prior`: AnnData, DataFrames and paths, with the same checks.
 
 Readers of networks to score (``dashgrn evaluate``):
 

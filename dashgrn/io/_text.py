@@ -385,9 +385,15 @@ def find_column(columns: list[str], wanted: str) -> int | None:
     return low[0] if len(low) == 1 else None
 
 
+def printable(text: object) -> str:
+    """``text`` as it is when printable, else its ``repr``: a newline in a cell stays out of a message."""
+    s = str(text)
+    return s if s.isprintable() else repr(s)
+
+
 def examples(items: list[str], n: int = 5) -> str:
-    """``a, b, c`` (and ``... (N in all)`` when there are more than ``n``)."""
-    items = [str(i) for i in items]
+    """``a, b, c`` (and ``... (N in all)`` when there are more than ``n``), each :func:`printable`."""
+    items = [printable(i) for i in items]
     text = ", ".join(items[:n])
     if len(items) > n:
         text += f", ... ({len(items)} in all)"

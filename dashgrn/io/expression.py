@@ -36,7 +36,7 @@ from ._text import (
 from .genes import read_gene_list
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 log = get_logger(__name__)
 
@@ -46,6 +46,9 @@ SAMPLE_ID_COLUMNS = frozenset(
     {"", "sample", "samples", "sample_id", "cell", "cells", "cell_id", "barcode", "obs_names", "index"}
 )
 _NA_HINT = "remove or impute those values, or use --drop-nan to drop the affected samples"
+#: Expression values above this magnitude are refused (their squares overflow float64; see
+#: :func:`_not_too_large`). No measurement comes near it; 1e308 or values x 1e300 are errors.
+MAX_ABS_VALUE = 1e150
 
 
 def read_expression(
@@ -361,10 +364,14 @@ def _read_traj(p: Path, text: str, *, genes_file: str | os.PathLike[str] | None)
 def _read_h5ad(
     p: Path, *, layer: str | None, time_key: str, trajectory_key: str, require_time: bool, snapshot: bool = False
 ) -> _Raw:
+    import warnings
+
     import anndata as ad
 
     try:
-        adata = ad.read_h5ad(p)
+        with warnings.catch_warnings():  # duplicated names get our own error line (_no_duplicates)
+            warnings.filterwarnings("ignore", r"(Observation|Variable) names are not unique", UserWarning)
+            adata = ad.read_h5ad(p)
     except (OSError, KeyError, TypeError, ValueError, AttributeError) as exc:
         msg = f"{p}: not a valid .h5ad file ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
         raise InputError(msg, hint="write it with anndata (adata.write_h5ad), or give a CSV/TSV table") from None
@@ -379,6 +386,8 @@ def _raw_from_anndata(
     snapshot: bool = False,
 ) -> _Raw:
     """An in-memory AnnData -> :class:`_Raw` (``p`` names it in messages)."""
+    if adata.n_obs == 0:
+        raise _no_samples(p, adata.n_vars)
     if layer is not None:
         if layer not in adata.layers:
             have = examples(list(adata.layers.keys()), 10) or "none"
@@ -407,7 +416,11 @@ def _raw_from_anndata(
         traj = _labels(p, obs.iloc[:, ri], samples)
     else:
         traj = np.full(len(samples), "1", dtype=object)
-    return _Raw(X, [str(g) for g in adata.var_names], samples, time, traj, obs=obs.copy())
+    genes = [str(g) for g in adata.var_names]
+    if "" in genes:
+        msg = f"{p}: gene {genes.index('') + 1} of var_names has no name"
+        raise InputError(msg, hint="every gene needs a name: set adata.var_names")
+    return _Raw(X, genes, samples, time, traj, obs=obs.copy())
 
 
 # ---------------------------------------------------------------- shared checks
@@ -503,27 +516,15 @@ def _labels(p: Path, values: np.ndarray | pd.Series, samples: Sequence[str]) -> 
 
 
 def _finish(p: Path, raw: _Raw, *, drop_nan: bool) -> ExpressionData:
+    if not raw.samples:
+        raise _no_samples(p, len(raw.genes))
     if len(raw.genes) < 2:
         msg = f"{p}: fewer than 2 genes ({len(raw.genes)}: {examples(raw.genes)})"
         raise InputError(msg, hint="a network needs at least 2 genes; check the delimiter and the time/trajectory keys")
     _no_duplicates(p, raw.genes, "gene names")
     _no_duplicates(p, raw.samples, "sample ids")
     X = raw.X
-    if sp.issparse(X):
-        coo = X.tocoo()
-        bad_vals = ~np.isfinite(coo.data)
-        bad_rows = np.unique(coo.row[bad_vals])
-        first = (int(coo.row[bad_vals][0]), int(coo.col[bad_vals][0]), coo.data[bad_vals][0]) if bad_vals.any() else None
-        n_bad = int(bad_vals.sum())
-    else:
-        mask = ~np.isfinite(X)
-        bad_rows = np.flatnonzero(mask.any(axis=1))
-        n_bad = int(mask.sum())
-        first = None
-        if n_bad:
-            i = int(bad_rows[0])
-            j = int(np.flatnonzero(mask[i])[0])
-            first = (i, j, X[i, j])
+    bad_rows, n_bad, first = _bad_values(X, lambda v: ~np.isfinite(v))
     if first is not None and not drop_nan:
         i, j, v = first
         msg = (
@@ -541,6 +542,7 @@ def _finish(p: Path, raw: _Raw, *, drop_nan: bool) -> ExpressionData:
         X = X[keep]
         if sp.issparse(X):
             X = sp.csr_matrix(X)
+    _not_too_large(p, X, [s for s, k in zip(raw.samples, keep) if k], raw.genes)
     idx = np.flatnonzero(keep)
     return ExpressionData(
         X=X,
@@ -551,6 +553,47 @@ def _finish(p: Path, raw: _Raw, *, drop_nan: bool) -> ExpressionData:
         source=str(p),
         obs=raw.obs.iloc[idx] if raw.obs is not None else None,
     )
+
+
+def _no_samples(p: Path | str, n_genes: int) -> InputError:
+    msg = f"{p}: no samples (0 observations of {n_genes} genes)"
+    return InputError(msg, hint="the data hold genes but no samples or cells; check that the right file was written")
+
+
+def _bad_values(
+    X: np.ndarray | sp.spmatrix, bad: Callable[[np.ndarray], np.ndarray]
+) -> tuple[np.ndarray, int, tuple[int, int, float] | None]:
+    """The rows with a ``bad`` value, how many values are bad, and the first one (row, column, value)."""
+    if sp.issparse(X):
+        coo = X.tocoo()
+        mask = bad(coo.data)
+        rows, cols, vals = coo.row[mask], coo.col[mask], coo.data[mask]
+        if not mask.any():
+            return np.unique(rows), 0, None
+        k = int(np.lexsort((cols, rows))[0])
+        return np.unique(rows), int(mask.sum()), (int(rows[k]), int(cols[k]), float(vals[k]))
+    mask = bad(X)
+    bad_rows = np.flatnonzero(mask.any(axis=1))
+    if not bad_rows.size:
+        return bad_rows, 0, None
+    i = int(bad_rows[0])
+    j = int(np.flatnonzero(mask[i])[0])
+    return bad_rows, int(mask.sum()), (i, j, float(X[i, j]))
+
+
+def _not_too_large(p: Path | str, X: np.ndarray | sp.spmatrix, samples: list[str], genes: list[str]) -> None:
+    """Refuse values above :data:`MAX_ABS_VALUE`: scaling them to [0, 1] and the squares and
+    sums of training overflow (or flatten every other value to 0), so the network would be noise."""
+    rows, n_big, first = _bad_values(X, lambda v: np.abs(v) > MAX_ABS_VALUE)
+    if first is not None:
+        i, j, v = first
+        msg = (
+            f"{p}: expression value {v:.3g} for sample {samples[i]!r}, gene {genes[j]!r} is too large "
+            f"({n_big} values in {len(rows)} samples above {MAX_ABS_VALUE:.0e} in absolute value)"
+        )
+        hint = ("values this large overflow when they are scaled and squared; divide them by a constant "
+                "(change the unit), or fix the values that are wrong")
+        raise InputError(msg, hint=hint)
 
 
 def _no_duplicates(p: Path, names: list[str], what: str) -> None:

@@ -4,6 +4,7 @@ headerless prior matrix, or the genes ``dashgrn evaluate`` scores."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from .._errors import InputError
 from ._text import check_file, examples, first_lines, norm_key, read_text, sniff_delimiter, split_rows
@@ -19,6 +20,8 @@ def read_gene_list(path: str | os.PathLike[str]) -> list[str]:
     text = read_text(p)
     sep = sniff_delimiter(first_lines(text))
     rows = split_rows(text, sep)
+    if not rows:  # only delimiters
+        raise _no_genes(p)
     header = [norm_key(c) for c in rows[0]]
     names = ("gene", "genes", "gene_name", "gene_names", "gene_id", "x", "name", "names", "symbol")
     col = next((header.index(n) for n in names if n in header), None)
@@ -31,6 +34,9 @@ def read_gene_list(path: str | os.PathLike[str]) -> list[str]:
         raise InputError(msg, hint="give one gene per line, or a table with a 'gene' column")
     genes = [r[col] if col < len(r) else "" for r in body]
     if not genes or any(not g for g in genes):
-        msg = f"{p}: the gene list has empty names or no genes"
-        raise InputError(msg, hint="give one gene name per line")
+        raise _no_genes(p)
     return genes
+
+
+def _no_genes(p: Path) -> InputError:
+    return InputError(f"{p}: the gene list has empty names or no genes", hint="give one gene name per line")

@@ -37,7 +37,7 @@ import pandas as pd
 from .._errors import InputError
 from .._log import get_logger
 from ._columns import REGULATOR, SIGN, TARGET, WEIGHT, check_genes, parse_numbers, parse_signs
-from ._text import EDGE_NA_TOKENS, compact_key, find_alias, is_number, read_cells
+from ._text import EDGE_NA_TOKENS, compact_key, find_alias, is_number, printable, read_cells
 
 log = get_logger(__name__)
 
@@ -86,7 +86,7 @@ def normalize_prediction(table: pd.DataFrame, *, source: str = "<memory>") -> pd
     cols = [str(c) for c in table.columns]
     ri, ti = find_alias(cols, REGULATOR), find_alias(cols, TARGET)
     if ri is None or ti is None or ri == ti:
-        msg = f"{source}: no regulator/target columns (found: {', '.join(cols) or 'none'})"
+        msg = f"{source}: no regulator/target columns (found: {printable(', '.join(cols)) or 'none'})"
         raise InputError(msg, hint=_PREDICTION_HINT)
     if len(table) == 0:
         msg = f"{source}: the prediction has no edges"
@@ -235,7 +235,7 @@ def read_prediction(path: str | os.PathLike[str]) -> pd.DataFrame:
             wname = "weight" if "weight" in body else "force"
             body[wname] = parse_numbers(body[wname], source=source, what="weight", first_row=1)
     else:
-        msg = f"{source}: unrecognised layout ({ncol} columns; first row: {' '.join(head[:6])})"
+        msg = f"{source}: unrecognised layout ({ncol} columns; first row: {printable(' '.join(head[:6]))})"
         raise InputError(msg, hint=_PREDICTION_HINT)
     if fmt == "panda":
         # PANDA's force is a likelihood score: negative means unlikely, not repression.

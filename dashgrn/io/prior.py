@@ -132,15 +132,14 @@ def read_prior(
 
 
 def prior_from_frame(edges: pd.DataFrame, *, source: str = "DataFrame") -> PriorNetwork:
-    """A table with ``regulator, target`` and optional ``sign`` / ``weight`` columns ->
-    :class:`~dashgrn.tables.PriorNetwork`, with the sign vocabulary and checks of :func:`read_prior`."""
+    """An edge table -> :class:`~dashgrn.tables.PriorNetwork`, with the column names, sign
+    vocabulary and checks of :func:`read_prior` (decoupler's ``source, target, weight`` or
+    ``mor``, ``TF``/``gene``, ... as in a file's header)."""
     header = [str(c) for c in edges.columns]
-    for required in ("regulator", "target"):
-        if required not in header:
-            msg = f"{source}: no {required!r} column (columns: {', '.join(header)})"
-            raise InputError(msg, hint="name the columns regulator, target[, sign][, weight]")
-    cols = {k: header.index(k) for k in ("regulator", "target", "sign", "weight") if k in header}
-    body = edges.astype(str).to_numpy(dtype=object).tolist()
+    cols = _match_header(source, header, None, None) if len(edges.columns) >= 2 else None
+    if cols is None:
+        raise _unrecognised(source, header)
+    body = edges.astype(object).where(edges.notna(), "").astype(str).to_numpy(dtype=object).tolist()
     return PriorNetwork(edges=_finish(source, _from_edge_rows(source, header, body, cols, explode=False)), source=source)
 
 
@@ -272,15 +271,18 @@ def _from_edge_rows(
             i = int(np.flatnonzero(bad | np.isinf(w))[0])
             msg = f"{p}: non-numeric weight {body[i][cols['weight']]!r} in column {name!r} (row {i + 2})"
             raise InputError(msg, hint="weights must be numbers")
-        if np.isnan(w).any():
-            log.info("%s: %d edges without a weight get weight 1", p, int(np.isnan(w).sum()))
-            w = np.where(np.isnan(w), 1.0, w)
+        missing = np.isnan(w)
+        if missing.any():
+            assumed = f"the sign of {header[cols['sign']]!r}" if "sign" in cols else "an unknown sign (0)"
+            log.warning("%s: %d edges have no %r value (NaN or empty, the first on row %d); assumed weight 1 "
+                        "and %s", p, int(missing.sum()), name, int(np.flatnonzero(missing)[0]) + 2, assumed)
+        signs_of_w = np.sign(np.where(missing, 0.0, w)).astype(np.int8)  # a missing weight says nothing
         if "sign" not in cols and (norm_key(name) in SIGNED_WEIGHT_COLUMNS or (w < 0).any()):
-            sign = np.sign(w).astype(np.int8)
+            sign = signs_of_w
             log.info("%s: no sign column; the sign of %r is the mode of regulation", p, name)
         elif (w < 0).any():
-            sign = np.where(sign == 0, np.sign(w), sign).astype(np.int8)
-        weight = np.abs(w)
+            sign = np.where(sign == 0, signs_of_w, sign).astype(np.int8)
+        weight = np.where(missing, 1.0, np.abs(w))
     elif magnitude is not None:
         weight = magnitude
     else:

@@ -25,7 +25,7 @@ import pandas as pd
 from .._errors import InputError
 from .._log import get_logger
 from ._columns import LABEL, REGULATOR, SIGN, SIGN_TOKENS, TARGET, check_genes, parse_numbers, parse_signs
-from ._text import compact_key, find_alias, is_number, read_cells
+from ._text import compact_key, find_alias, is_number, printable, read_cells
 
 log = get_logger(__name__)
 
@@ -115,7 +115,7 @@ def _normalize_truth(table: pd.DataFrame, *, source: str, fmt: str, first_row: i
     cols = [str(c) for c in table.columns]
     ri, ti = find_alias(cols, REGULATOR), find_alias(cols, TARGET)
     if ri is None or ti is None or ri == ti:
-        msg = f"{source}: no regulator/target columns in the truth (found: {', '.join(cols) or 'none'})"
+        msg = f"{source}: no regulator/target columns in the truth (found: {printable(', '.join(cols)) or 'none'})"
         raise InputError(msg, hint=_TRUTH_HINT)
     reg = table.iloc[:, ri].astype(str).str.strip()
     tgt = table.iloc[:, ti].astype(str).str.strip()
@@ -218,5 +218,5 @@ def read_truth(path: str | os.PathLike[str]) -> Truth:
             return _normalize_truth(body, source=source, fmt=fmt, first_row=1)
         body = pd.DataFrame({"regulator": df.iloc[:, 0], "target": df.iloc[:, 1], "sign": third})
         return _normalize_truth(body, source=source, fmt="tsv", first_row=1)
-    msg = f"{source}: unrecognised truth layout ({ncol} columns; first row: {' '.join(head[:6])})"
+    msg = f"{source}: unrecognised truth layout ({ncol} columns; first row: {printable(' '.join(head[:6]))})"
     raise InputError(msg, hint=_TRUTH_HINT)

@@ -34,12 +34,16 @@ def plan_workers(members: int, device: torch.device, threads: int | None) -> tup
 
 
 def train_members(trainers: list[Trainer], *, workers: int = 1, callback: Callback | None = None,
-                  stop_requested: Callable[[], bool] | None = None) -> list[TrainResult]:
+                  stop_requested: Callable[[], bool] | None = None,
+                  on_epoch: Callable[[int, Trainer], None] | None = None) -> list[TrainResult]:
     """Run every trainer to its end (``workers`` at a time); results in the trainers' order.
 
     ``callback`` gets every epoch's history row with ``member`` (1-based) added, from one
-    thread at a time. When a member fails, the others stop after their current batch and
-    the failure is raised.
+    thread at a time. ``on_epoch(k, trainer)`` is called after every completed epoch of
+    member ``k`` (0-based), from the thread that trains it (e.g. to save a resume state).
+    When a member fails, the others stop after their current batch and the failure is raised.
+    A stop request stops every member before its next batch; members not started yet stay
+    at epoch 0.
     """
     lock = threading.Lock()
     failed = threading.Event()
@@ -52,6 +56,8 @@ def train_members(trainers: list[Trainer], *, workers: int = 1, callback: Callba
             if callback is not None:
                 with lock:
                     callback({**row, "member": k + 1})
+            if on_epoch is not None:
+                on_epoch(k, trainers[k])
 
         try:
             return trainers[k].run(callback=cb, stop_requested=stop)

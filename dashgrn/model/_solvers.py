@@ -9,6 +9,12 @@ call, with no Python loop over pairs: the hand-written fixed-step loop of
 fixed or adaptive, and for a fixed-step method its step and its stability limit on the
 negative real axis (used by :mod:`dashgrn.model._stiffness`). Adding a method means one
 entry here (and for a fixed-step one its step function) and one test.
+
+Bounds: a fixed-step solve takes at most :data:`dashgrn.model._stiffness.MAX_STEPS` steps,
+and an adaptive one (also the ``dopri5`` fallback) at most :data:`MAX_ADAPTIVE_STEPS`, so
+that the memory a solve (and its backward pass) holds is bounded. A solve that needs more
+raises :class:`~dashgrn.TrainingError` (exit 5) with a hint, instead of growing until the
+machine runs out of memory.
 """
 
 from __future__ import annotations
@@ -79,6 +85,11 @@ SOLVERS.add("dopri8", Solver("dopri8"))
 
 #: adaptive method used when a fixed-step solve diverges (see :func:`solve_pairs`)
 FALLBACK = "dopri5"
+#: at most this many steps of an adaptive solve (torchdiffeq's ``max_num_steps``) per batch
+MAX_ADAPTIVE_STEPS = 1000
+_STIFF_HINT = ("the model is too stiff for the intervals between time points: try a lower --lr or --dtype float64, "
+               "and check the time column (intervals are rescaled to a median of 1 only when the largest is "
+               "above 100 or the median below 0.001; see the README, Input formats)")
 
 
 @dataclass
@@ -111,18 +122,36 @@ def solve_pairs(func: nn.Module, y0: torch.Tensor, dt: torch.Tensor, config: Sol
     10 x (1 + max |y0|) away from zero: the steps were too long for the current, stiffer model)
     is redone with the adaptive ``dopri5`` at the configured tolerances, counted in ``stats``;
     other batches are unchanged.
+
+    Raises
+    ------
+    TrainingError
+        An adaptive solve (also the fallback) needs more than :data:`MAX_ADAPTIVE_STEPS` steps,
+        or fails because the model is not finite.
     """
-    out = _solve(func, y0, dt, config, steps)
+    out = _bounded_solve(func, y0, dt, config, steps)
     if SOLVERS.get(config.method).fixed and _diverged(out, y0):
         if stats is not None:
             stats.fallbacks += 1
-        try:
-            out = _solve(func, y0, dt, SolverConfig(method=FALLBACK, rtol=config.rtol, atol=config.atol,
-                                                    adjoint=config.adjoint))
-        except AssertionError as exc:  # torchdiffeq's "underflow in dt": the model itself is not finite
-            msg = f"the ODE solve failed ({exc})"
-            raise TrainingError(msg, hint="try a lower --lr or --dtype float64") from None
+        fallback = SolverConfig(method=FALLBACK, rtol=config.rtol, atol=config.atol, adjoint=config.adjoint)
+        out = _bounded_solve(func, y0, dt, fallback, after=f"{config.method} with {steps or config.steps} steps diverged")
     return out
+
+
+def _bounded_solve(func: nn.Module, y0: torch.Tensor, dt: torch.Tensor, config: SolverConfig,
+                   steps: int | None = None, *, after: str | None = None) -> torch.Tensor:
+    """:func:`_solve`, with torchdiffeq's failures (more than :data:`MAX_ADAPTIVE_STEPS` steps;
+    "underflow in dt": the model itself is not finite) as a :class:`TrainingError`."""
+    try:
+        return _solve(func, y0, dt, config, steps)
+    except AssertionError as exc:
+        why = f" (after {after})" if after else ""
+        if "max_num_steps" in str(exc):
+            msg = (f"the {config.method} ODE solve needed more than {MAX_ADAPTIVE_STEPS} steps for one batch{why}; "
+                   "it was stopped to keep memory bounded")
+            raise TrainingError(msg, hint=_STIFF_HINT) from None
+        msg = f"the ODE solve failed{why} ({exc})"
+        raise TrainingError(msg, hint="try a lower --lr or --dtype float64") from None
 
 
 def _diverged(out: torch.Tensor, y0: torch.Tensor) -> bool:
@@ -148,6 +177,7 @@ def _solve(func: nn.Module, y0: torch.Tensor, dt: torch.Tensor, config: SolverCo
     else:
         kwargs["rtol"] = config.rtol
         kwargs["atol"] = config.atol
+        kwargs["options"] = {"max_num_steps": MAX_ADAPTIVE_STEPS}
     if config.adjoint:
         out = torchdiffeq.odeint_adjoint(rescaled, y0, s, adjoint_params=tuple(func.parameters()), **kwargs)
     else:

@@ -22,7 +22,8 @@ import torch
 from ._ode import HasJacobian
 from ._solvers import SOLVERS
 
-#: at most this many fixed steps; a solve that still diverges falls back to dopri5
+#: at most this many fixed steps; a solve that still diverges falls back to dopri5, itself bounded
+#: (:data:`dashgrn.model._solvers.MAX_ADAPTIVE_STEPS`; beyond it a TrainingError)
 MAX_STEPS = 64
 
 

@@ -4,6 +4,7 @@ No files, no printing."""
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -108,11 +109,14 @@ def _steps(tracker: StiffnessTracker | None, dt: torch.Tensor, solver: SolverCon
 
 
 class Trainer:
-    """Training with scheduled pruning, resumable at epoch boundaries.
+    """Training with scheduled pruning, resumable between any two batches.
 
     The checkpoint kept is the one with the lowest validation loss among the epochs at
     the final sparsity of the schedule (SPEC 7.9); without validation pairs, the
-    training loss is used instead.
+    training loss is used instead. A stop request between two batches leaves the epoch in
+    progress in :attr:`position` (its order of pairs, the next batch, the partial loss sums);
+    :meth:`state_dict` holds it, so a resumed trainer continues with the next batch and the
+    run is the one it would have been without the stop.
     """
 
     def __init__(self, model: PhoenixODE, pairs: Pairs, cfg: TrainConfig, pruner: Pruner, solver: SolverConfig,
@@ -129,6 +133,9 @@ class Trainer:
         self.best: dict[str, torch.Tensor] | None = None
         self.best_loss, self.best_epoch, self.since_best = math.inf, 0, 0
         self.finished: str | None = None  # "completed" or "early_stopping" once run() has ended
+        # the epoch in progress: epoch, perm (the order of the training pairs), start (the next
+        # batch's offset), loss_sum, seen, max_steps, max_rho, frac (pruned at its start), seconds
+        self.position: dict[str, object] | None = None
         # fixed-step solves get more steps when the model stiffens (dashgrn.stiffness)
         self.tracker = (StiffnessTracker(probe_states(pairs.y0, pairs.y1, pairs.train))
                         if SOLVERS.get(solver.method).fixed and isinstance(model, HasJacobian) else None)
@@ -136,26 +143,31 @@ class Trainer:
 
     # -- persistence (resume) -------------------------------------------------------
     def state_dict(self) -> dict[str, object]:
-        """Everything needed to continue after the last completed epoch (tensors, plain types)."""
+        """Everything needed to continue where training stands (after the last completed epoch,
+        or inside the epoch in progress); copies, so training may go on meanwhile."""
+        pos = self.position
         return {
             "model": {k: v.detach().cpu().clone() for k, v in self.model.state_dict().items()},
-            "optimizer": self.opt.state_dict(),
-            "scheduler": self.sched.state_dict(),
+            "optimizer": copy.deepcopy(self.opt.state_dict()),
+            "scheduler": copy.deepcopy(self.sched.state_dict()),
             "pruner": {k: torch.from_numpy(v.copy()) for k, v in self.pruner.state.items()},
             "best": None if self.best is None else {k: v.detach().cpu().clone() for k, v in self.best.items()},
             "generator": self.generator.get_state(),
             "stiffness": None if self.tracker is None else self.tracker.state_dict(),
+            "perm": None if pos is None else pos["perm"].detach().cpu().clone(),
             "meta": {
-                "epoch": self.epoch, "history": self.history, "prune_log": self.prune_log,
+                "epoch": self.epoch, "history": [dict(r) for r in self.history],
+                "prune_log": copy.deepcopy(self.prune_log),
                 "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
                 "best_epoch": self.best_epoch, "since_best": self.since_best, "finished": self.finished,
+                "position": None if pos is None else {k: v for k, v in pos.items() if k != "perm"},
             },
         }
 
     def load_state_dict(self, state: dict) -> None:
         dev = next(self.model.parameters()).device
         self.model.load_state_dict(state["model"])
-        self.opt.load_state_dict(state["optimizer"])
+        self.opt.load_state_dict(copy.deepcopy(state["optimizer"]))  # never train on the caller's tensors
         self.sched.load_state_dict(state["scheduler"])
         self.pruner.state = {k: v.numpy().copy() for k, v in state["pruner"].items()}
         self.best = None if state["best"] is None else {k: v.to(dev) for k, v in state["best"].items()}
@@ -164,17 +176,18 @@ class Trainer:
             self.tracker.load_state_dict(state["stiffness"])
         meta = state["meta"]
         self.epoch = int(meta["epoch"])
-        self.history = list(meta["history"])
+        self.history = [dict(r) for r in meta["history"]]
         self.prune_log = list(meta["prune_log"])
         self.best_loss = math.inf if meta["best_loss"] is None else float(meta["best_loss"])
         self.best_epoch, self.since_best = int(meta["best_epoch"]), int(meta["since_best"])
         self.finished = meta.get("finished")
+        pos = meta.get("position")
+        self.position = None if pos is None else {**pos, "perm": state["perm"].to(self.pairs.train.device)}
 
     # -- one epoch ------------------------------------------------------------------
-    def _epoch(self, epoch: int, stop_requested: Callable[[], bool] | None) -> dict[str, float] | None:
-        """Run epoch ``epoch``; return its history row, or None if stopped before any step."""
+    def _start_epoch(self, epoch: int) -> dict[str, object]:
+        """Prune (when the schedule says so) and draw the order of the training pairs."""
         model, pairs, cfg = self.model, self.pairs, self.cfg
-        t0 = time.perf_counter()
         frac = self.pruner.amount(epoch, cfg.epochs)
         if frac > 0:
             rec = self.pruner.prune(model, frac)
@@ -189,18 +202,30 @@ class Trainer:
             )
             _reset_lr(self.opt, cfg)
             self.sched = _scheduler(self.opt, cfg)
-        model.train()
         n_train = pairs.train.numel()
         perm = pairs.train[torch.randperm(n_train, generator=self.generator).to(pairs.train.device)]
-        loss_sum, seen, max_steps, max_rho = 0.0, 0, 0, 0.0
-        for start in range(0, n_train, cfg.batch_size):
-            if seen and stop_requested is not None and stop_requested():
-                break
-            b = perm[start:start + cfg.batch_size]
+        return {"epoch": epoch, "perm": perm, "start": 0, "loss_sum": 0.0, "seen": 0, "max_steps": 0,
+                "max_rho": 0.0, "frac": frac, "seconds": 0.0}
+
+    def _epoch(self, epoch: int, stop_requested: Callable[[], bool] | None) -> dict[str, float] | None:
+        """Run (or continue) epoch ``epoch``; return its history row, or None when a stop was
+        requested before its last batch (the epoch in progress stays in :attr:`position`)."""
+        model, pairs, cfg = self.model, self.pairs, self.cfg
+        t0 = time.perf_counter()
+        if self.position is None or self.position["epoch"] != epoch:
+            self.position = self._start_epoch(epoch)
+        pos = self.position
+        model.train()
+        n_train = pairs.train.numel()
+        while pos["start"] < n_train:
+            if stop_requested is not None and stop_requested():
+                pos["seconds"] += time.perf_counter() - t0
+                return None
+            b = pos["perm"][pos["start"]:pos["start"] + cfg.batch_size]
             if self.tracker is not None:
-                max_rho = max(max_rho, self.tracker.update(model))
+                pos["max_rho"] = max(pos["max_rho"], self.tracker.update(model))
             steps = _steps(self.tracker, pairs.dt[b], self.solver)
-            max_steps = max(max_steps, steps or 0)
+            pos["max_steps"] = max(pos["max_steps"], steps or 0)
             pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], self.solver, steps, stats=self.solve_stats)
             loss = torch.mean((pred - pairs.y1[b]) ** 2)
             if not torch.isfinite(loss):
@@ -209,9 +234,12 @@ class Trainer:
             self.opt.zero_grad(set_to_none=True)
             loss.backward()
             self.opt.step()
-            loss_sum += loss.item() * b.numel()
-            seen += b.numel()
-        train_loss = loss_sum / max(seen, 1)
+            pos["loss_sum"] += loss.item() * b.numel()
+            pos["seen"] += b.numel()
+            pos["start"] += cfg.batch_size
+        self.position = None
+        train_loss = pos["loss_sum"] / max(pos["seen"], 1)
+        max_rho, frac = pos["max_rho"], pos["frac"]
         model.eval()
         has_val = pairs.val.numel() > 0
         if has_val and self.tracker is not None:
@@ -231,12 +259,12 @@ class Trainer:
             "weight_sparsity": weight_sparsity(model),
             "pruned": int(frac > 0),
             **{f"density_{k}": v for k, v in layer_density(model).items()},
-            "seconds": time.perf_counter() - t0,
-            "complete": int(seen == n_train),
+            "seconds": pos["seconds"] + time.perf_counter() - t0,
+            "complete": int(pos["seen"] == n_train),
         }
         if self.tracker is not None:  # the largest stiffness estimate and fixed-step count of the epoch
             row["stiffness"] = max_rho
-            row["solver_steps"] = max_steps
+            row["solver_steps"] = pos["max_steps"]
         if epoch >= self.last_event:  # at the final sparsity
             if val_loss < self.best_loss:
                 self.best_loss, self.best_epoch, self.since_best = val_loss, epoch, 0
@@ -247,30 +275,34 @@ class Trainer:
         return row
 
     def run(self, *, callback: Callback | None = None, stop_requested: Callable[[], bool] | None = None) -> TrainResult:
-        """Train from the epoch after :attr:`epoch` to the end (or early stopping, or a stop request).
+        """Train from where the trainer stands to the end (or early stopping, or a stop request).
 
-        A trainer that has already ended (also one restored from a resume state) returns its result.
+        A stop request is honoured before the next batch; the result is then ``interrupted``
+        and :meth:`state_dict` continues from that batch. ``callback`` gets each completed
+        epoch's row, after :attr:`finished` is set by the last one. A trainer that has already
+        ended (also one restored from a resume state) returns its result.
         """
-        stopped = self.finished or "completed"
-        first = self.cfg.epochs + 1 if self.finished else self.epoch + 1
-        for epoch in range(first, self.cfg.epochs + 1):
-            if stop_requested is not None and stop_requested():
-                stopped = "interrupted"
-                break
-            row = self._epoch(epoch, stop_requested)
-            self.history.append(row)
-            self.epoch = epoch
-            if callback is not None:
-                callback(row)
-            if not row["complete"]:
-                stopped = "interrupted"
-                break
-            if (epoch >= self.last_event and self.cfg.early_stopping > 0
-                    and self.since_best >= self.cfg.early_stopping):
-                stopped = "early_stopping"
-                break
-        if stopped != "interrupted":
-            self.finished = stopped
+        if self.finished is None:
+            for epoch in range(self.epoch + 1, self.cfg.epochs + 1):
+                if self.position is None and stop_requested is not None and stop_requested():
+                    break  # at an epoch boundary
+                row = self._epoch(epoch, stop_requested)
+                if row is None:
+                    break  # inside the epoch: self.position holds it
+                self.history.append(row)
+                self.epoch = epoch
+                if (epoch >= self.last_event and self.cfg.early_stopping > 0
+                        and self.since_best >= self.cfg.early_stopping):
+                    self.finished = "early_stopping"
+                elif epoch == self.cfg.epochs:
+                    self.finished = "completed"
+                if callback is not None:
+                    callback(row)
+                if self.finished:
+                    break
+            if self.finished is None and self.position is None and self.epoch >= self.cfg.epochs:
+                self.finished = "completed"
+        stopped = self.finished or "interrupted"
         at_final = self.best is not None
         if self.best is None:
             # Stopped before the final sparsity: use the current state.

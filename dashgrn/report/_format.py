@@ -87,6 +87,16 @@ def fmt_sign_symbol(v: Any) -> Markup:
     return Markup('<span class="rep" title="repressing">&minus;</span>')
 
 
+def fmt_agrees(v: Any) -> Markup:
+    """A kept prior edge's ``sign_agrees`` as a mark beside the prior's sign: 0 -> a highlighted
+    not-equal sign, 1 or NA -> nothing (HTML)."""
+    from markupsafe import Markup
+
+    if _missing(v) or int(v) != 0:
+        return Markup("")
+    return Markup(' <b class="rep" title="the model\'s sign is the opposite of the prior\'s">&ne;</b>')
+
+
 def records(df: pd.DataFrame, n: int | None = TOP_N) -> list[dict[str, Any]]:
     """The first ``n`` rows of a table as dicts (for templates)."""
     part = df if n is None else df.head(n)

@@ -14,6 +14,11 @@ import numpy as np
 import pandas as pd
 
 from ..io.rundir import RunFolder, read_singlecell_tables
+from ._values import abs_effect, json_value, ratio
+from ._wording import pruning_facts, ranking_mode
+
+__all__ = ["add_checks", "data_section", "heatmap_table", "json_value", "network_section", "prior_section",
+           "run_section", "singlecell_section", "training_section"]
 
 #: Version of the layout of ``report.json``; raised when a key changes meaning or goes.
 SCHEMA_VERSION = 1
@@ -21,34 +26,7 @@ SCHEMA_VERSION = 1
 HEATMAP_REGULATORS = 20
 HEATMAP_TARGETS = 30
 
-#: Columns of the agreement tables written beside the report.
-KEPT_COLUMNS = ["regulator", "target", "prior_sign", "prior_weight", "weight", "sign", "rank", "sign_agrees"]
-REMOVED_COLUMNS = ["regulator", "target", "prior_sign", "prior_weight", "weight", "sign"]
-NEW_COLUMNS = ["regulator", "target", "weight", "sign", "rank"]
-
 _LAYERS = ("W_p", "W_s", "C_s", "C_p")
-
-
-def json_value(v: Any) -> Any:
-    """A JSON-ready scalar: numpy -> Python, NaN/inf -> None."""
-    if v is None:
-        return None
-    if isinstance(v, (bool, np.bool_)):
-        return bool(v)
-    if isinstance(v, (int, np.integer)):
-        return int(v)
-    if isinstance(v, (float, np.floating)):
-        f = float(v)
-        return f if math.isfinite(f) else None
-    return v
-
-
-def _ratio(a: float, b: float) -> float | None:
-    return float(a) / float(b) if b else None
-
-
-def _pair_index(df: pd.DataFrame) -> pd.MultiIndex:
-    return pd.MultiIndex.from_arrays([df["regulator"].to_numpy(), df["target"].to_numpy()])
 
 
 def run_section(rf: RunFolder, values: dict[str, Any]) -> dict[str, Any]:
@@ -98,7 +76,9 @@ def run_section(rf: RunFolder, values: dict[str, Any]) -> dict[str, Any]:
 
 
 def data_section(rf: RunFolder, values: dict[str, Any]) -> None:
-    """``data_`` values: genes, samples, trajectories, time-point pairs, scaling."""
+    """``data_`` values: genes, samples, trajectories, time-point pairs, expression scaling, and
+    ``data_time_scale``: the factor every interval between time points was divided by (1: the
+    times as given; ``None`` for a run that does not record it, as before dashgrn rescaled times)."""
     d = rf.summary.get("data") or {}
     scaling = d.get("scaling")
     n_samples, n_traj = d.get("samples"), d.get("trajectories")
@@ -108,11 +88,12 @@ def data_section(rf: RunFolder, values: dict[str, Any]) -> None:
         data_samples=n_samples,
         data_trajectories=n_traj,
         data_time_points=len(times) if isinstance(times, list) else times,
-        data_samples_per_trajectory=json_value(_ratio(n_samples, n_traj)) if n_samples and n_traj else None,
+        data_samples_per_trajectory=json_value(ratio(n_samples, n_traj)) if n_samples and n_traj else None,
         data_pairs=d.get("pairs"),
         data_train_pairs=d.get("train_pairs"),
         data_validation_pairs=d.get("validation_pairs"),
         data_scaling=scaling.get("mode") if isinstance(scaling, dict) else scaling,
+        data_time_scale=json_value(scaling.get("time_scale")) if isinstance(scaling, dict) else None,
     )
     p = rf.summary.get("prior") or {}
     # Genes dropped when the prior was aligned to the expression genes.
@@ -141,8 +122,8 @@ def prior_section(rf: RunFolder, values: dict[str, Any]) -> None:
         prior_repressing=int((prior["sign"] < 0).sum()),
         prior_genes_in_expression=len(genes_used),
         prior_genes_not_in_expression=p.get("prior_genes_not_in_expression"),
-        prior_expression_genes_covered_fraction=json_value(_ratio(len(genes_used), n)),
-        prior_density=json_value(_ratio(len(prior), n * (n - 1))),
+        prior_expression_genes_covered_fraction=json_value(ratio(len(genes_used), n)),
+        prior_density=json_value(ratio(len(prior), n * (n - 1))),
     )
 
 
@@ -173,6 +154,7 @@ def training_section(rf: RunFolder, values: dict[str, Any]) -> list[int]:
         training_seconds=json_value(h["seconds"].sum()) if "seconds" in h else None,
         training_stopped=(rf.summary.get("training") or {}).get("stopped") or rf.run.get("stopped"),
     )
+    values["training_pruned"] = pruning_facts(values)["pruned"]
     for layer in _LAYERS:
         col = f"density_{layer}"
         if col in h and row is not None:
@@ -181,15 +163,20 @@ def training_section(rf: RunFolder, values: dict[str, Any]) -> list[int]:
 
 
 def network_section(rf: RunFolder, values: dict[str, Any]) -> tuple[pd.DataFrame, pd.Series, pd.Series]:
-    """``network_`` values; returns the per-regulator table and the out- and in-degrees."""
-    e = rf.edges
+    """``network_`` values; returns the per-regulator table and the out- and in-degrees.
+
+    ``network_weight_*`` are of the ranking weight (edges.tsv's ``weight``), ``network_abs_effect_*``
+    of |E| (its ``effect``); a regulator's ``out_strength`` is the sum of |E| of its edges.
+    """
+    e = rf.edges.assign(abs_effect=abs_effect(rf.edges))
     n = rf.n_genes
     w = e["weight"].to_numpy(dtype=np.float64)
+    a = e["abs_effect"].to_numpy(dtype=np.float64)
     out_deg = e.groupby("regulator", sort=True).size()
     in_deg = e.groupby("target", sort=True).size()
     signed = e.assign(act=(e["sign"] > 0).astype(int), rep=(e["sign"] < 0).astype(int))
     regs = signed.groupby("regulator", sort=True).agg(
-        out_degree=("target", "size"), out_strength=("weight", "sum"), activating=("act", "sum"),
+        out_degree=("target", "size"), out_strength=("abs_effect", "sum"), activating=("act", "sum"),
         repressing=("rep", "sum"),
     )
     if rf.prior is not None:
@@ -206,16 +193,22 @@ def network_section(rf: RunFolder, values: dict[str, Any]) -> tuple[pd.DataFrame
         network_repressing=int((e["sign"] < 0).sum()),
         network_unsigned=int((e["sign"] == 0).sum()),
         network_self_loops=int((e["regulator"] == e["target"]).sum()),
-        network_density=json_value(_ratio(len(e), n * (n - 1))) if n > 1 else None,
+        network_density=json_value(ratio(len(e), n * (n - 1))) if n > 1 else None,
         network_regulators=int(len(out_deg)),
         network_targets=int(len(in_deg)),
         network_max_out_degree=int(out_deg.max()) if len(out_deg) else 0,
         network_max_in_degree=int(in_deg.max()) if len(in_deg) else 0,
         network_mean_out_degree=json_value(len(e) / n) if n else None,
         network_top_regulator=str(top["regulator"].iloc[0]) if len(top) else None,
+        network_ranking=ranking_mode(rf),
+        network_export=(rf.summary.get("network") or {}).get("export") or rf.settings.get("export"),
+        network_effect_column="effect" in rf.edges.columns,
         network_weight_max=json_value(w.max()) if len(w) else None,
         network_weight_median=json_value(np.median(w)) if len(w) else None,
         network_weight_min=json_value(w.min()) if len(w) else None,
+        network_abs_effect_max=json_value(a.max()) if len(a) else None,
+        network_abs_effect_median=json_value(np.median(a)) if len(a) else None,
+        network_abs_effect_min=json_value(a.min()) if len(a) else None,
         network_weight_sparsity=json_value((rf.summary.get("network") or {}).get("weight_sparsity")),
         network_effects_source=rf.effects_source,
     )
@@ -223,7 +216,8 @@ def network_section(rf: RunFolder, values: dict[str, Any]) -> tuple[pd.DataFrame
 
 
 def heatmap_table(rf: RunFolder) -> pd.DataFrame:
-    """Signed E of the strongest regulators (by out-strength) x their strongest targets."""
+    """Signed E of the strongest regulators (by out-strength, the sum of |E|) x their strongest
+    targets; ``rf.effects``' ``weight`` is |E| (see :class:`~dashgrn.io.rundir.RunFolder`)."""
     eff = rf.effects
     if len(eff) == 0:
         return pd.DataFrame()
@@ -238,48 +232,6 @@ def heatmap_table(rf: RunFolder) -> pd.DataFrame:
     mat = pd.DataFrame({"regulator": sub["regulator"].to_numpy(), "target": sub["target"].to_numpy(), "e": signed})
     return mat.pivot_table(index="regulator", columns="target", values="e", aggfunc="first", fill_value=0.0) \
         .reindex(index=list(regs), columns=list(tgts), fill_value=0.0)
-
-
-def prior_agreement(rf: RunFolder, values: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """The prior edges kept and removed, and the new edges (the TSVs beside the report), with their values."""
-    e = rf.edges
-    if rf.prior is None:
-        kept = pd.DataFrame(columns=KEPT_COLUMNS)
-        removed = pd.DataFrame(columns=REMOVED_COLUMNS)
-        new = e[NEW_COLUMNS].copy()
-        values.update(network_edges_new=len(new), network_edges_new_fraction=json_value(_ratio(len(new), len(e))))
-        return kept, removed, new
-    prior = rf.prior.rename(columns={"sign": "prior_sign", "weight": "prior_weight"})
-    pi, ei = _pair_index(prior), _pair_index(e)
-    in_net = pi.isin(ei)
-    in_prior = ei.isin(pi)
-    kept = prior[in_net].merge(e, on=["regulator", "target"], how="left", validate="one_to_one")
-    known = (kept["prior_sign"] != 0) & (kept["sign"] != 0)
-    agrees = pd.Series(pd.NA, index=kept.index, dtype="Int8")
-    agrees[known] = (kept.loc[known, "prior_sign"] == kept.loc[known, "sign"]).astype(np.int8)
-    kept["sign_agrees"] = agrees
-    kept = kept.sort_values("rank", kind="mergesort")[KEPT_COLUMNS].reset_index(drop=True)
-    removed = prior[~in_net].copy()
-    eff = rf.effects[["regulator", "target", "weight", "sign"]]
-    removed = removed.merge(eff, on=["regulator", "target"], how="left")
-    removed["weight"] = removed["weight"].fillna(0.0)
-    removed["sign"] = removed["sign"].fillna(0).astype(np.int8)
-    removed = removed.sort_values(
-        ["prior_weight", "weight", "regulator", "target"], ascending=[False, False, True, True], kind="mergesort"
-    )[REMOVED_COLUMNS].reset_index(drop=True)
-    new = e[~in_prior][NEW_COLUMNS].reset_index(drop=True)
-    n_known = int(known.sum())
-    values.update(
-        prior_edges_kept=len(kept),
-        prior_edges_removed=len(removed),
-        prior_edges_kept_fraction=json_value(_ratio(len(kept), len(prior))),
-        prior_kept_sign_known=n_known,
-        prior_kept_sign_agreement=json_value(_ratio(int((kept["sign_agrees"] == 1).sum()), n_known)),
-        network_edges_new=len(new),
-        network_edges_new_fraction=json_value(_ratio(len(new), len(e))),
-        network_edges_in_prior_fraction=json_value(_ratio(len(kept), len(e))),
-    )
-    return kept, removed, new
 
 
 SC_MAX_CELLS = 30_000
@@ -343,9 +295,20 @@ def add_checks(rf: RunFolder, values: dict[str, Any], notes: list[str]) -> None:
     if density is not None and density > DENSE:
         notes.append(
             f"The network is dense: {100 * density:.1f}% of all ordered gene pairs have a non-zero effect. "
-            "Weak edges are many; trust the ranking (|E|, edges.tsv rank 1 = strongest) rather than presence, "
+            "Weak edges are many; trust the ranking (edges.tsv's rank, 1 = first) rather than presence, "
             "or export a sparse network with 'dashgrn infer --top-k N' or '--min-weight W'."
         )
+    if not values.get("network_effect_column", True):
+        notes.append("edges.tsv has no effect column: |E| is taken from its weight column.")
+    n_bad, n_known = values.get("prior_kept_sign_disagree") or 0, values.get("prior_kept_sign_known") or 0
+    if n_bad:
+        notes.append(
+            f"{n_bad} of the {n_known} kept prior edges whose sign is known in both have the opposite sign in the "
+            "model (listed in the agreement section; sign_agrees = 0 in prior_kept.tsv)."
+        )
+    if values.get("data_validation_pairs") == 0:
+        notes.append("There were no validation pairs (too few pairs for --val-fraction): the training loss chose "
+                     "the checkpoint kept, and the validation loss is NA.")
     if values.get("network_edges") == 0:
         notes.append("The network has no edges: every weight was pruned or cut.")
 

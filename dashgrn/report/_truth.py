@@ -8,7 +8,7 @@ from typing import Any
 from ..io.rundir import FILES, RunFolder
 from ..io.truth import read_truth
 from ..provenance import sha256
-from ._sections import json_value
+from ._values import json_value
 
 
 def resolve_truth(rf: RunFolder, truth: Path | None, notes: list[str]) -> Path | None:

@@ -82,5 +82,7 @@ def write_report(run_dir: str | os.PathLike[str], *, truth: str | os.PathLike[st
         with atomic_path(out / name) as tmp:
             tmp.write_bytes(contents[name])
         written.append(out / name)
-    log.info("report: %s", out / FILES["report_html"])
+    # DEBUG: during `dashgrn infer` this is the staging folder; the final path is the
+    # command's "results:" line (`dashgrn report` prints the files it wrote).
+    log.debug("report written: %s", out / FILES["report_html"])
     return written

@@ -25,19 +25,21 @@ import numpy as np
 import pandas as pd
 
 from ..io.rundir import FILES, read_run_folder, run_name
+from ._agreement import prior_agreement, sign_disagreements
 from ._sections import (
-    prior_agreement,
     add_checks,
     data_section,
     heatmap_table,
-    network_section,
     json_value,
+    network_section,
     prior_section,
     run_section,
     singlecell_section,
     training_section,
 )
 from ._truth import resolve_truth, truth_section
+from ._values import abs_effect
+from ._wording import pruning_facts, ranking_text
 
 
 @dataclass
@@ -51,24 +53,29 @@ class Report:
     values
         The flat ``report.json`` values (see the module docstring).
     run
-        Nested facts for the templates: command, versions, inputs, settings.
+        Nested facts for the templates: command, versions, inputs, settings; ``ranking`` (the
+        sentence on how the edges are ranked) and ``pruning`` (``pruned``, ``strategy``,
+        ``prior_use``: the sentence on what the pruning did with the prior).
     history
         ``history.tsv``.
     prune_epochs
         Epochs at which weights were pruned.
     kept, removed, new
         The agreement with the prior: prior edges kept in the network, prior edges
-        not in the network, network edges not in the prior (the TSV files).
+        not in the network, network edges not in the prior (the TSV files; ``weight`` is the
+        ranking weight, ``abs_effect`` is |E|).
+    disagree
+        The kept prior edges whose sign in the model is the opposite of the prior's, by rank.
     regulators
-        Per regulator of the network: ``regulator, out_degree, out_strength,
-        activating, repressing, prior_targets``.
+        Per regulator of the network: ``regulator, out_degree, out_strength`` (the sum of
+        |E| of its edges), ``activating, repressing, prior_targets``.
     out_degree, in_degree
         Out- and in-degree of every gene the model was trained on (0 for genes
         without such edges), in no particular order.
     heatmap
         Signed E for the top regulators (rows) x targets (columns).
-    edge_weights
-        The ``weight`` column of ``edges.tsv``.
+    abs_effects
+        |E| of every edge of ``edges.tsv`` (its ``effect`` column, made absolute).
     truth
         ``None`` without a truth; else ``path``, ``table`` (one row per method),
         ``pr`` (long PR curves), ``universe`` (a line) and ``note``.
@@ -89,11 +96,12 @@ class Report:
     kept: pd.DataFrame
     removed: pd.DataFrame
     new: pd.DataFrame
+    disagree: pd.DataFrame
     regulators: pd.DataFrame
     out_degree: np.ndarray
     in_degree: np.ndarray
     heatmap: pd.DataFrame
-    edge_weights: np.ndarray
+    abs_effects: np.ndarray
     truth: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     singlecell: dict[str, Any] | None = None
@@ -133,8 +141,10 @@ def build_report(run_dir: str | os.PathLike[str], *, truth: str | os.PathLike[st
     data_section(rf, values)
     prior_section(rf, values)
     prune_epochs = training_section(rf, values)
+    run["pruning"] = pruning_facts(values)
     regs, out_deg, in_deg = network_section(rf, values)
     kept, removed, new = prior_agreement(rf, values)
+    run["ranking"] = ranking_text(values.get("network_ranking"))
     singlecell = singlecell_section(rf, values, notes)
     add_checks(rf, values, notes)
     filtered = not rf.settings or rf.settings.get("top_k") is not None or (rf.settings.get("min_weight") or 0) > 0
@@ -154,7 +164,8 @@ def build_report(run_dir: str | os.PathLike[str], *, truth: str | os.PathLike[st
     in_full[: len(in_deg)] = in_deg.to_numpy()
     return Report(
         run_dir=rf.path, values={k: json_value(v) for k, v in values.items()}, run=run, history=rf.history,
-        prune_epochs=prune_epochs, kept=kept, removed=removed, new=new, regulators=regs, out_degree=out_full,
-        in_degree=in_full, heatmap=heatmap_table(rf), edge_weights=rf.edges["weight"].to_numpy(dtype=np.float64),
+        prune_epochs=prune_epochs, kept=kept, removed=removed, new=new, disagree=sign_disagreements(kept),
+        regulators=regs, out_degree=out_full, in_degree=in_full, heatmap=heatmap_table(rf),
+        abs_effects=abs_effect(rf.edges),
         truth=truth_info, notes=notes, singlecell=singlecell,
     )

@@ -9,6 +9,7 @@ import pandas as pd
 from ._format import (
     TOP_N,
     TRUTH_ROWS,
+    fmt_agrees,
     fmt_int,
     fmt_num,
     fmt_pct,
@@ -37,7 +38,8 @@ def _environment():  # noqa: ANN202 - jinja2 type
         keep_trailing_newline=True,
     )
     env.filters.update(
-        int=fmt_int, num=fmt_num, pct=fmt_pct, seconds=fmt_seconds, sign=fmt_sign, sym=fmt_sign_symbol
+        int=fmt_int, num=fmt_num, pct=fmt_pct, seconds=fmt_seconds, sign=fmt_sign, sym=fmt_sign_symbol,
+        agrees=fmt_agrees,
     )
     return env
 
@@ -92,6 +94,9 @@ def template_context(report: Report, figures: dict[str, str]) -> dict[str, Any]:
         "kept": records(report.kept),
         "removed": records(report.removed),
         "new": records(report.new),
+        "disagree": records(report.disagree),
+        "pruning": report.run["pruning"],
+        "ranking_text": report.run["ranking"],
         "by_degree": records(by_degree),
         "by_strength": records(by_strength),
         "heatmap_shape": report.heatmap.shape,

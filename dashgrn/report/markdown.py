@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 
 #: Rows of each table in the Markdown report.
 MD_TOP = 10
-_HEADERS = {"weight": "\\|E\\|", "prior_weight": "prior weight", "prior_sign": "prior sign"}
+_HEADERS = {"abs_effect": "\\|E\\|", "weight": "ranking weight", "prior_weight": "prior weight",
+            "prior_sign": "prior sign", "sign_agrees": "agrees"}
+_NUMERIC = ("rank", "weight", "abs_effect", "prior_weight")
 
 
 def code(text: Any, *, in_table: bool = False) -> str:
@@ -58,6 +60,8 @@ def _edge_rows(df: pd.DataFrame, cols: list[str]) -> list[list[str]]:
                 cells.append(fmt_sign(v))
             elif c == "rank":
                 cells.append(fmt_int(v))
+            elif c == "sign_agrees":
+                cells.append("NA" if v is None or v is pd.NA or v != v else ("yes" if int(v) == 1 else "**no**"))
             else:
                 cells.append(fmt_num(v, 3))
         rows.append(cells)
@@ -78,7 +82,7 @@ def _singlecell_md(report: Report) -> list[str]:
         how = f"obs key {code(s.get('pseudotime_key') or 'NA')}"
     windows = f"{fmt_int(s.get('bins'))} per lineage" if s.get("bins") else "every cell (--bins 0)"
     norm = (f"normalize_total to {fmt_num(s.get('target_sum'))} + log1p" if s.get("normalize")
-            else "as given (--no-normalize)")
+            else _as_given(s))
     out = ["## Single cells and pseudotime", ""]
     out += _kv([
         ("pseudotime", how),
@@ -112,12 +116,15 @@ def render_markdown(report: Report) -> str:
         GitHub-flavoured Markdown (tables), ending with a newline.
     """
     v = report.values
+    pruning = report.run["pruning"]
+    pruned = (f"{fmt_pct(v['training_weight_sparsity'])} of the weights pruned" if pruning["pruned"]
+              else "the model was not pruned")
     out: list[str] = [f"# dashgrn run report: {code(report.name)}", ""]
     out += [
         f"{fmt_int(v['network_edges'])} edges ({fmt_int(v['network_activating'])} activating, "
         f"{fmt_int(v['network_repressing'])} repressing) among {fmt_int(v['network_genes'])} genes "
         f"(density {fmt_pct(v['network_density'], 2)}); best epoch {fmt_int(v['training_best_epoch'])} of "
-        f"{fmt_int(v['training_epochs_run'])}; {fmt_pct(v['training_weight_sparsity'])} of the weights pruned.",
+        f"{fmt_int(v['training_epochs_run'])}; {pruned}.",
         "",
     ]
     for n in report.notes:
@@ -147,6 +154,9 @@ def render_markdown(report: Report) -> str:
          f"{fmt_int(v.get('data_pairs'))} ({fmt_int(v.get('data_train_pairs'))} / "
          f"{fmt_int(v.get('data_validation_pairs'))})"),
         ("scaling", str(v.get("data_scaling") or "NA")),
+        ("time unit", "NA (not recorded)" if v.get("data_time_scale") is None else "the times as given"
+         if v["data_time_scale"] == 1 else f"intervals divided by {fmt_num(v['data_time_scale'])} (their median): "
+         f"the model's rates are per {fmt_num(v['data_time_scale'])} time units"),
         ("prior genes dropped in alignment", fmt_int(v.get("data_prior_genes_not_in_expression"))),
     ])
     out += [""]
@@ -155,6 +165,10 @@ def render_markdown(report: Report) -> str:
 
     out += ["## Prior", ""]
     if v.get("prior_given"):
+        use = pruning["prior_use"] + {"prior-first": " The ranking puts its edges first (prior-first).",
+                                      "effect": " The ranking does not use it (--ranking effect)."}.get(
+            str(v.get("network_ranking")), "")
+        out += [use.strip(), ""] if use.strip() else []
         out += _kv([
             ("file", code(v.get("prior_path") or "NA")),
             ("edges in file / used / dropped",
@@ -179,26 +193,31 @@ def render_markdown(report: Report) -> str:
                        f"validation loss {fmt_num(v.get('training_best_val_loss'))}"),
         ("final epoch", f"train loss {fmt_num(v.get('training_final_train_loss'))}, "
                         f"validation loss {fmt_num(v.get('training_final_val_loss'))}"),
-        ("pruning events", f"{fmt_int(v.get('training_prune_events'))}"
-                           + (f" (epochs {', '.join(map(str, report.prune_epochs))})" if report.prune_epochs else "")),
-        ("weights pruned", fmt_pct(v.get("training_weight_sparsity"))),
+        *([("pruning events", f"{fmt_int(v.get('training_prune_events'))}"
+            + (f" (epochs {', '.join(map(str, report.prune_epochs))})" if report.prune_epochs else "")),
+           ("weights pruned", fmt_pct(v.get("training_weight_sparsity")))]
+          if pruning["pruned"] else [("pruning", "none: the model was not pruned")]),
     ])
     out += [""]
 
-    out += ["## Network", ""]
+    out += ["## Network", "", report.run["ranking"], ""]
     out += _kv([
         ("edges", f"{fmt_int(v['network_edges'])} ({fmt_int(v['network_activating'])} activating, "
                   f"{fmt_int(v['network_repressing'])} repressing)"),
         ("density", fmt_pct(v.get("network_density"), 2)),
         ("regulators / targets with an edge",
          f"{fmt_int(v.get('network_regulators'))} / {fmt_int(v.get('network_targets'))}"),
+        ("|E| (min / median / max)", " / ".join(fmt_num(v.get(f"network_abs_effect_{k}"), 3)
+                                                for k in ("min", "median", "max"))),
+        ("ranking weight (min / median / max)", " / ".join(fmt_num(v.get(f"network_weight_{k}"), 3)
+                                                        for k in ("min", "median", "max"))),
     ])
     out += ["", "Top regulators by out-degree:", ""]
     regs = report.regulators.sort_values(["out_degree", "out_strength", "regulator"], ascending=[False, False, True],
                                          kind="mergesort").head(MD_TOP)
     rows = [[code(r.regulator, in_table=True), fmt_int(r.out_degree), fmt_num(r.out_strength, 3),
              fmt_int(r.activating), fmt_int(r.repressing)] for r in regs.itertuples()]
-    out += _table(["regulator", "targets", "out-strength", "activating", "repressing"], rows,
+    out += _table(["regulator", "targets", "out-strength (sum of \\|E\\|)", "activating", "repressing"], rows,
                   ["l", "r", "r", "r", "r"]) + [""]
 
     out += ["## Agreement with the prior", ""]
@@ -209,15 +228,22 @@ def render_markdown(report: Report) -> str:
             ("prior edges removed", f"{fmt_int(v.get('prior_edges_removed'))}, `prior_removed.tsv`"),
             ("new edges", f"{fmt_int(v.get('network_edges_new'))} ({fmt_pct(v.get('network_edges_new_fraction'))} "
                           "of the network), `new_edges.tsv`"),
-            ("sign agrees with the prior", f"{fmt_pct(v.get('prior_kept_sign_agreement'))} of kept edges"),
+            ("sign agrees with the prior", f"{fmt_pct(v.get('prior_kept_sign_agreement'))} of the "
+                                           f"{fmt_int(v.get('prior_kept_sign_known'))} kept edges whose sign is known"),
+            ("sign disagrees with the prior", f"{fmt_int(v.get('prior_kept_sign_disagree'))} of them"
+                                              + (" (listed below)" if v.get("prior_kept_sign_disagree") else "")),
         ])
-        for title, df, cols in (
-            ("Kept", report.kept, ["regulator", "target", "rank", "weight", "sign", "prior_sign"]),
-            ("Removed", report.removed, ["regulator", "target", "prior_weight", "prior_sign", "weight"]),
-            ("New", report.new, ["regulator", "target", "rank", "weight", "sign"]),
-        ):
+        tables = [
+            ("Kept", report.kept, ["regulator", "target", "rank", "abs_effect", "sign", "prior_sign", "sign_agrees"]),
+            ("Removed", report.removed, ["regulator", "target", "prior_weight", "prior_sign", "abs_effect"]),
+            ("New", report.new, ["regulator", "target", "rank", "abs_effect", "sign"]),
+        ]
+        if len(report.disagree):
+            tables.append(("Sign disagrees with the prior", report.disagree,
+                           ["regulator", "target", "rank", "abs_effect", "sign", "prior_sign"]))
+        for title, df, cols in tables:
             out += ["", f"{title} (top {MD_TOP}):", ""]
-            right = ["r" if c in ("rank", "weight", "prior_weight") else "l" for c in cols]
+            right = ["r" if c in _NUMERIC else "l" for c in cols]
             out += _table([_HEADERS.get(c, c) for c in cols],
                           _edge_rows(df, cols), right) if len(df) else ["none"]
     else:
@@ -240,3 +266,10 @@ def render_markdown(report: Report) -> str:
     out += ["---", "", f"Generated by dashgrn {v.get('report_dashgrn_version')}; plots are in `report.html`, "
             "all numbers in `report.json`.", ""]
     return "\n".join(out)
+
+
+def _as_given(s: dict) -> str:
+    """How values that were not normalised are described: by --no-normalize, or detected as normalised."""
+    if s.get("values") == "normalised":
+        return "as given (detected as already normalised: non-integer or negative values)"
+    return "as given (--no-normalize)"

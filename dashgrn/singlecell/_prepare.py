@@ -20,10 +20,10 @@ from .preprocess import (
     EMBEDDING_GENES,
     MIN_CELLS,
     highly_variable,
-    looks_like_counts,
     normalize_log1p,
     row_sums,
     select_genes,
+    value_kind,
 )
 from .pseudotime import dpt_pseudotime, pseudotime_from_obs, root_candidates
 
@@ -107,11 +107,12 @@ def prepare_snapshots(
 ) -> tuple[ExpressionData, SingleCellRecord]:
     """Turn single-cell snapshots into pseudotime time courses.
 
-    Steps: drop cells without counts; normalize_total + log1p (unless
-    ``normalize=False``); keep the prior's expressed genes (optionally only the highly
-    variable ones, regulators always kept); compute the pseudotime (DPT from the root,
-    or the obs column); sort each lineage's cells by pseudotime and average them in
-    ``bins`` windows; scale the window times to [0, 1].
+    Steps: drop cells without counts; normalize_total + log1p of counts (unless
+    ``normalize=False``; values that are already normalised, see
+    :func:`~dashgrn.singlecell.preprocess.value_kind`, are used as they are); keep the
+    prior's expressed genes (optionally only the highly variable ones, regulators always kept);
+    compute the pseudotime (DPT from the root, or the obs column); sort each lineage's cells
+    by pseudotime and average them in ``bins`` windows; scale the window times to [0, 1].
 
     Parameters
     ----------
@@ -138,7 +139,7 @@ def prepare_snapshots(
     ------
     InputError
         Missing root cell or obs key, a lineage with fewer than 3 cells or fewer cells
-        than bins, every gene filtered out, negative values to normalise.
+        than bins, every gene filtered out.
     ConfigError
         Conflicting or invalid options.
     """
@@ -180,11 +181,19 @@ def prepare_snapshots(
     member_k = member[keep_rows]
     obs_k = obs.iloc[keep_rows] if obs is not None else None
     # Normalisation.
-    target_sum = None
-    if o.normalize:
-        if not looks_like_counts(Xk):
-            log.warning("%s: the values are not all integers, so they may not be raw counts; normalising anyway "
-                        "(pass --no-normalize if they are already normalised)", src)
+    target_sum, kind = None, value_kind(Xk)
+    normalise = o.normalize and kind != "normalised"
+    if not o.normalize:
+        log.info("%s: values used as they are (--no-normalize)", src)
+    elif kind == "normalised":
+        log.info("%s: the values are already normalised (not counts: negative or non-integer values up to %.3g); "
+                 "used as they are, without normalize_total + log1p", src, float(Xk.max()))
+    elif kind == "non-integer":
+        log.warning("%s: the values are not all integers but go up to %.3g, so they may be estimated counts; "
+                    "normalising them (pass --no-normalize if they are already normalised)", src, float(Xk.max()))
+    else:
+        log.info("%s: the values are counts (non-negative integers): normalize_total + log1p", src)
+    if normalise:
         Xn, target_sum = normalize_log1p(Xk, source=src)
     else:
         Xn = Xk
@@ -252,7 +261,7 @@ def prepare_snapshots(
         "root_cell": str(cell_ids[ptr.root]) if ptr.root is not None else None,
         "root_group": o.root_group, "pseudotime_key": o.pseudotime_key,
         "lineage_key": o.lineage_key, "bins": o.bins, "smooth": o.smooth,
-        "normalize": o.normalize, "target_sum": target_sum, "n_top_genes": o.n_top_genes,
+        "normalize": normalise, "values": kind, "target_sum": target_sum, "n_top_genes": o.n_top_genes,
         "matrix": f"layer {layer}" if layer else ".X",
         "min_cells_expressed": MIN_CELLS, "embedding": ptr.embedding_name, "embedding_genes": int(emb_cols.size),
         "time_scaling": "mean pseudotime of each bin, min-max scaled to [0, 1] over all lineages",

@@ -1,5 +1,6 @@
 """Preprocessing of single-cell counts: normalisation, gene selection.
 
+* :func:`value_kind`: raw counts, already normalised values, or non-integer counts;
 * :func:`normalize_log1p`: ``normalize_total`` (to the median total count) and
   ``log1p``, done by scanpy;
 * :func:`select_genes`: the prior's genes that are expressed, optionally intersected
@@ -34,6 +35,9 @@ log = get_logger(__name__)
 
 #: A gene is "expressed" when it is non-zero in at least this many cells.
 MIN_CELLS = 3
+#: Non-integer values up to this are taken to be log-normalised already (log1p of counts
+#: normalised to 1e5 per cell stays below 12; raw or CPM-like values go far above).
+LOG_SCALE_MAX = 50.0
 #: Genes used for the embedding (PCA) when more than this many are expressed: the most variable ones.
 EMBEDDING_GENES = 2000
 
@@ -102,10 +106,24 @@ def normalize_log1p(X: np.ndarray | sp.spmatrix, *, source: str = "<memory>") ->
     return adata.X, target
 
 
-def looks_like_counts(X: np.ndarray | sp.spmatrix, *, n: int = 10_000) -> bool:
-    """Whether the (first ``n``) stored values are non-negative integers."""
-    v = X.data[:n] if sp.issparse(X) else np.asarray(X).ravel()[:n]
-    return bool(np.all(v >= 0) and np.all(np.mod(v, 1) == 0))
+def value_kind(X: np.ndarray | sp.spmatrix, *, n: int = 1_000_000) -> str:
+    """What the values of a cells x genes matrix are, to decide on normalisation.
+
+    ``"counts"``: non-negative integers (raw counts: normalise them). ``"normalised"``: a
+    negative value (scaled or corrected data), or non-integers no larger than
+    :data:`LOG_SCALE_MAX` (log-normalised data, such as scanpy's ``log1p`` output: use them
+    as they are). ``"non-integer"``: non-negative non-integers above that (estimated counts,
+    CPM/TPM: normalised, with a warning). Integrality is checked on (about) ``n`` stored values.
+    """
+    v = X.data if sp.issparse(X) else np.asarray(X).ravel()
+    if v.size == 0:
+        return "counts"
+    if float(v.min()) < 0:
+        return "normalised"
+    sample = v[:: v.size // n + 1]
+    if np.all(np.mod(sample, 1) == 0):
+        return "counts"
+    return "normalised" if float(v.max()) <= LOG_SCALE_MAX else "non-integer"
 
 
 @dataclass

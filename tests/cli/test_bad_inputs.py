@@ -334,3 +334,98 @@ def test_bad_choice_fails_before_any_file_is_read(case: Case, monkeypatch: pytes
     assert result.exit_code == 4, result.output
     assert problem in result.stderr and "Traceback" not in result.output
     assert not case.out.exists() and case.created == set()
+
+
+# ---------------------------------------------------------------- issue 17: units, sizes, names
+
+
+def _h5ad(path: Path, X: np.ndarray, obs: dict[str, object], genes: list[str]) -> Path:
+    adata = ad.AnnData(X=X, obs=pd.DataFrame(obs, index=[f"c{i}" for i in range(X.shape[0])]),
+                       var=pd.DataFrame(index=genes))
+    adata.write_h5ad(path)
+    return path
+
+
+def _no_cells(case: Case) -> Path:
+    return _h5ad(case.dir / "empty.h5ad", np.zeros((0, 3)), {"time": np.zeros(0)}, ["G1", "G2", "G3"])
+
+
+def _huge_cell(case: Case) -> Path:
+    return case.write("huge.csv", GOOD_EXPR.replace("B,1,0.4,", "B,1,1e308,"))
+
+
+def _times_1e300(case: Case) -> Path:
+    df = pd.read_csv(case.expr)
+    df[["G1", "G2", "G3"]] *= 1e300
+    path = case.dir / "x1e300.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def _times_1e300_h5ad(case: Case) -> Path:
+    df = pd.read_csv(case.expr)
+    X = df[["G1", "G2", "G3"]].to_numpy() * 1e300
+    return _h5ad(case.dir / "x1e300.h5ad", X, {"trajectory": df["trajectory"].to_numpy(),
+                                               "time": df["time"].to_numpy()}, ["G1", "G2", "G3"])
+
+
+@pytest.mark.parametrize(("make", "code", "problems"), [
+    (_no_cells, INPUT, ["no samples (0 observations of 3 genes)"]),
+    (_huge_cell, INPUT, ["expression value 1e+308 for sample 's5', gene 'G1' is too large", "above 1e+150"]),
+    (_times_1e300, INPUT, ["expression value 1e+299 for sample 's1', gene 'G1' is too large",
+                           "(18 values in 6 samples"]),
+    (_times_1e300_h5ad, INPUT, ["is too large (18 values in 6 samples"]),
+], ids=["h5ad-0-observations", "one-cell-1e308", "values-x1e300", "h5ad-values-x1e300"])
+def test_unusable_values_and_shapes(case: Case, make, code: int, problems: list[str]) -> None:
+    # Once: exit 1 without a message (0 cells); accepted, with a network of noise (1e308, x 1e300).
+    bad = make(case)
+    check(case, case.run(expr=bad), code, bad, *problems)
+
+
+@pytest.mark.usefixtures("accept")
+def test_nan_prior_weight_is_a_warning(case: Case) -> None:
+    # Once: sign +1 and weight 1, said only at INFO.
+    prior = case.write("nan_weight.tsv", "source\ttarget\tweight\nG1\tG2\tnan\nG2\tG3\t-1\nG3\tG1\t\n")
+    result = case.run(prior=prior)
+    assert result.exit_code == ACCEPTED, result.output
+    warning = [line for line in result.stderr.splitlines() if "have no 'weight' value" in line]
+    assert len(warning) == 1, result.stderr
+    assert "2 edges have no 'weight' value (NaN or empty, the first on row 2)" in warning[0]
+    assert "assumed weight 1 and an unknown sign (0)" in warning[0]
+    assert not case.out.exists() and case.created == set()
+
+
+@pytest.mark.usefixtures("accept")
+def test_formula_like_gene_names_are_read_as_names(case: Case) -> None:
+    # Documented (README, outputs): names are written as they are; a spreadsheet may run '=...'.
+    name = "=cmd|' /C calc'!A0"
+    expr = case.write("formula.csv", GOOD_EXPR.replace("G1,G2,G3", f"{name},G2,G3"))
+    prior = case.write("formula.tsv", GOOD_PRIOR.replace("G1\t", f"{name}\t"))
+    result = case.run(expr=expr, prior=prior)
+    assert result.exit_code == ACCEPTED, result.output
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert "formula" in readme and "CSV injection" in readme
+
+
+def _log_normalised_cells(path: Path) -> tuple[Path, list[str]]:
+    """Like scanpy's krumsiek11: log-normalised values in about [-0.02, 1.01], not counts."""
+    rng = np.random.default_rng(0)
+    n, genes = 80, ["Gata1", "Gata2", "Fli1", "Pu.1", "Cebpa"]
+    t = np.sort(rng.random(n))
+    X = np.log1p(np.column_stack([t, 1 - t, t ** 2, np.sqrt(t), 0.5 + 0 * t]) * 1.7)
+    X += rng.normal(0, 0.01, X.shape)
+    X = np.clip(X, -0.02, 1.01)
+    assert X.min() < 0 and X.max() <= 1.01
+    return _h5ad(path, X, {"dpt": t, "cell_type": ["progenitor"] * n}, genes), genes
+
+
+@pytest.mark.usefixtures("accept")
+def test_log_normalised_single_cells_are_used_as_they_are(case: Case) -> None:
+    # Once: exit 3, "pass --no-normalize if the values are already normalised".
+    cells, genes = _log_normalised_cells(case.dir / "krumsiek_like.h5ad")
+    prior = case.write("sc_prior.tsv", "regulator\ttarget\n" + "".join(f"{genes[0]}\t{g}\n" for g in genes[1:]))
+    result = case.run("--pseudotime-key", "dpt", "--bins", "8", expr=cells, prior=prior)
+    assert result.exit_code == ACCEPTED, result.output
+    assert "the values are already normalised" in result.stderr and "used as they are" in result.stderr
+    assert "error:" not in result.stderr
+    assert not case.out.exists() and case.created == set()

@@ -131,3 +131,12 @@ def test_write_rejects_invalid_table(tmp_path: Path, edges: pd.DataFrame) -> Non
     with pytest.raises(InputError, match="missing edge-table columns"):
         write_edges(edges.drop(columns="sign"), tmp_path / "e.tsv")
     assert not (tmp_path / "e.tsv").exists()
+
+
+def test_formula_like_names_are_written_as_they_are(tmp_path: Path) -> None:
+    # Documented in the README (outputs): no quote is added, so edges.tsv keeps the input's names.
+    names = ["=cmd|' /C calc'!A0", "+G1", "-G2", "@G3"]
+    edges = rank_edges(names, names[1:] + names[:1], np.array([0.4, -0.3, 0.2, 0.1]))
+    path = write_edges(edges, tmp_path / "edges.tsv")
+    assert path.read_text(encoding="utf-8").splitlines()[1].startswith("=cmd|' /C calc'!A0\t+G1\t")
+    pd.testing.assert_frame_equal(read_edges(path), edges)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import logging
 from pathlib import Path
 
 import anndata as ad
@@ -16,18 +15,6 @@ from dashgrn import InputError
 from dashgrn.io import check_trajectories, read_expression
 
 GENES = ["G1", "G2", "G3"]
-
-
-@pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture):
-    """Capture dashgrn's log records even after the CLI turned propagation off."""
-    logger = logging.getLogger("dashgrn")
-    logger.addHandler(caplog.handler)
-    old = logger.level
-    logger.setLevel(logging.DEBUG)
-    yield caplog
-    logger.removeHandler(caplog.handler)
-    logger.setLevel(old)
 
 
 def _frame() -> pd.DataFrame:

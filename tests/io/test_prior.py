@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -11,18 +10,6 @@ import pytest
 
 from dashgrn import InputError
 from dashgrn.io import read_prior
-
-
-@pytest.fixture
-def logs(caplog: pytest.LogCaptureFixture):
-    """Capture dashgrn's log records even after the CLI turned propagation off."""
-    logger = logging.getLogger("dashgrn")
-    logger.addHandler(caplog.handler)
-    old = logger.level
-    logger.setLevel(logging.DEBUG)
-    yield caplog
-    logger.removeHandler(caplog.handler)
-    logger.setLevel(old)
 
 
 def _write(tmp_path: Path, name: str, text: str) -> Path:
@@ -232,5 +219,5 @@ def test_prior_from_frame_reads_sign_words_and_weights() -> None:
     p = prior_from_frame(df)
     assert p.edges.to_dict("list") == {"regulator": ["A", "B"], "target": ["B", "C"], "sign": [1, -1],
                                        "weight": [0.5, 2.0]}  # duplicate pair: the first is kept
-    with pytest.raises(InputError, match="no 'target' column"):
+    with pytest.raises(InputError, match=r"cannot find the regulator and target columns \(columns found: regulator, t"):
         prior_from_frame(df.rename(columns={"target": "tgt"}))

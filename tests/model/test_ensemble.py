@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 import torch
@@ -68,3 +70,43 @@ def test_a_finished_trainer_returns_its_result_without_training() -> None:
     again.load_state_dict(state)
     res = again.run()
     assert res.stopped == "completed" and len(res.history) == 3 and res.best_epoch == first.best_epoch
+
+
+def test_on_epoch_sees_every_completed_epoch_of_every_member_in_its_thread() -> None:
+    seen: list[tuple[int, int, str]] = []
+    trainers = [_trainer(s, epochs=3) for s in range(2)]
+    train_members(trainers, workers=2,
+                  on_epoch=lambda k, t: seen.append((k, t.epoch, threading.current_thread().name)))
+    assert sorted((k, e) for k, e, _ in seen) == [(k, e) for k in (0, 1) for e in (1, 2, 3)]
+    assert all(name.startswith("dashgrn-member") for _, _, name in seen)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_stop_interrupts_every_member_and_resuming_each_is_the_same_run(workers: int) -> None:
+    """A stop request inside member 2's third epoch: one after the other, member 1 has
+    completed and member 2 stops there; side by side both stop where they are. Each resumed
+    member's best weights equal an uninterrupted run's."""
+    torch.set_num_threads(1)
+    whole = train_members([_trainer(s) for s in range(2)], workers=1)
+    trainers = [_trainer(s) for s in range(2)]
+    hit = threading.Event()  # latched: once member 2 reached batch 1 of epoch 3, everyone stops
+
+    def stop() -> bool:
+        pos = trainers[1].position
+        if pos is not None and pos["epoch"] == 3 and pos["start"] == 8:
+            hit.set()
+        return hit.is_set()
+
+    part = train_members(trainers, workers=workers, stop_requested=stop)
+    assert part[1].stopped == "interrupted" and trainers[1].state_dict()["meta"]["position"]["start"] == 8
+    if workers == 1:
+        assert part[0].stopped == "completed"
+    states = [t.state_dict() for t in trainers]
+    again = [_trainer(s) for s in range(2)]
+    for t, st in zip(again, states):
+        t.load_state_dict(st)
+    rest = train_members(again, workers=workers)
+    for a, b in zip(whole, rest):
+        assert b.stopped == "completed" and a.best_epoch == b.best_epoch
+        for k in a.best_state:
+            assert torch.equal(a.best_state[k], b.best_state[k]), k

@@ -87,3 +87,38 @@ def test_solve_pairs_uses_the_step_override() -> None:
     cfg = SolverConfig(method="euler", steps=2)
     np.testing.assert_allclose(solve_pairs(lin, y0, dt, cfg).numpy(), 0.25)  # (1 - 1/2)^2
     np.testing.assert_allclose(solve_pairs(lin, y0, dt, cfg, steps=4).numpy(), 0.75 ** 4)
+
+
+def _stiff_decay(k: float, n: int) -> LinearODE:
+    """dy/dt = -k y: stable for an adaptive solver only with about k dt / 3.3 steps."""
+    return LinearODE(-k * torch.eye(n, dtype=torch.float64))
+
+
+def test_the_dopri5_fallback_is_bounded_and_fails_with_a_training_error() -> None:
+    """rk4 diverges, and dopri5 would need about 30,000 steps: it stops at MAX_ADAPTIVE_STEPS with a
+    TrainingError that says why and what to do (before: an unbounded solve, 24 GB of memory)."""
+    from dashgrn import TrainingError
+    from dashgrn.model import SolveStats
+    from dashgrn.model._solvers import MAX_ADAPTIVE_STEPS
+
+    y0 = torch.ones(2, 3, dtype=torch.float64)
+    dt = torch.tensor([1.0, 1.0], dtype=torch.float64)
+    stats = SolveStats()
+    with pytest.raises(TrainingError, match=f"more than {MAX_ADAPTIVE_STEPS} steps") as exc:
+        solve_pairs(_stiff_decay(1e5, 3), y0, dt, SolverConfig(method="rk4", steps=4), stats=stats)
+    assert stats.fallbacks == 1
+    assert "after rk4 with 4 steps diverged" in str(exc.value)
+    assert "time column" in exc.value.hint and "--lr" in exc.value.hint
+
+
+@pytest.mark.parametrize("method", ["dopri5", "bosh3"])
+def test_an_adaptive_solve_is_bounded_too(method: str) -> None:
+    from dashgrn import TrainingError
+
+    y0 = torch.ones(1, 2, dtype=torch.float64)
+    dt = torch.tensor([1.0], dtype=torch.float64)
+    with pytest.raises(TrainingError, match=f"the {method} ODE solve needed more than"):
+        solve_pairs(_stiff_decay(1e5, 2), y0, dt, SolverConfig(method=method))
+    # a solve within the bound is unchanged
+    out = solve_pairs(_stiff_decay(2.0, 2), y0, dt, SolverConfig(method=method, rtol=1e-9, atol=1e-12))
+    np.testing.assert_allclose(out.numpy(), np.exp(-2.0), rtol=1e-6)

@@ -102,23 +102,34 @@ def test_probe_states_are_spread_over_the_pairs_and_draw_no_random_numbers() -> 
     assert probe_states(y0, y1, idx[:0]).shape == (0, 2)
 
 
-def test_trainer_raises_steps_for_a_stiff_model_and_records_them() -> None:
+def _stiff_trainer(dt: float, n_pairs: int, n_train: int, epochs: int):  # noqa: ANN202 - a Trainer
+    """An unpruned rk4 trainer (4 steps) of a 6-gene model with rates about 3, all intervals ``dt``;
+    returns it, its model, its pruner and its pairs."""
     from dashgrn.config import PruneConfig, TrainConfig
     from dashgrn.model import Pairs, Trainer
     from dashgrn.model.pruning import make_pruner
 
     n = 6
     g = torch.Generator().manual_seed(0)
-    y0 = torch.rand(24, n, generator=g, dtype=torch.float64)
-    pairs = Pairs(y0=y0, y1=y0 * 0.5, dt=torch.full((24,), 4.0, dtype=torch.float64),
-                  train=torch.arange(16), val=torch.arange(16, 24))
+    y0 = torch.rand(n_pairs, n, generator=g, dtype=torch.float64)
+    pairs = Pairs(y0=y0, y1=y0 * 0.5, dt=torch.full((n_pairs,), dt, dtype=torch.float64),
+                  train=torch.arange(n_train), val=torch.arange(n_train, n_pairs))
     m = PhoenixODE(n, 4, generator=g, dtype=torch.float64, rate="softplus")
     with torch.no_grad():
-        m.m.fill_(3.0)  # rate about 3: h * rate = 3 at 4 steps over dt 4, past rk4's limit
+        m.m.fill_(3.0)  # rate about 3
     pruner = make_pruner(PruneConfig(strategy="none"))
     pruner.init_state(4, n, np.random.default_rng(0))
-    tr = Trainer(m, pairs, TrainConfig(epochs=2, batch_size=8), pruner, SolverConfig(method="rk4", steps=4),
+    tr = Trainer(m, pairs, TrainConfig(epochs=epochs, batch_size=8), pruner, SolverConfig(method="rk4", steps=4),
                  generator=torch.Generator().manual_seed(0))
+    return tr, m, pruner, pairs
+
+
+def test_trainer_raises_steps_for_a_stiff_model_and_records_them() -> None:
+    from dashgrn.config import TrainConfig
+    from dashgrn.model import Trainer
+
+    # h * rate = 3 at 4 steps over dt 4, past rk4's limit
+    tr, m, pruner, pairs = _stiff_trainer(4.0, 24, 16, epochs=2)
     res = tr.run()
     rows = res.history
     assert all(r["stiffness"] >= 2.9 for r in rows)  # h rho >= 2.9 at 4 steps: past the limit
@@ -130,3 +141,15 @@ def test_trainer_raises_steps_for_a_stiff_model_and_records_them() -> None:
                   generator=torch.Generator().manual_seed(0))
     assert tr2.tracker is None
     assert "solver_steps" not in tr2.run().history[0]
+
+
+def test_a_model_too_stiff_for_the_step_cap_stops_with_a_training_error() -> None:
+    """Intervals of 3,600 (times in seconds, not rescaled): MAX_STEPS rk4 steps diverge and the dopri5
+    fallback hits its own bound, so training stops with a TrainingError instead of growing in memory."""
+    from dashgrn import TrainingError
+    from dashgrn.model._solvers import MAX_ADAPTIVE_STEPS
+
+    tr, *_ = _stiff_trainer(3600.0, 16, 12, epochs=1)  # dt * rho about 10,000, far past 64 rk4 steps
+    with pytest.raises(TrainingError, match=f"more than {MAX_ADAPTIVE_STEPS} steps"):
+        tr.run()
+    assert tr.solve_stats.fallbacks == 1

@@ -74,3 +74,43 @@ def test_split_indices_holds_out_whole_trajectories() -> None:
     assert len(val) == 3 and len(train) == 7
     with pytest.raises(ConfigError, match="--val-fraction"):
         split_indices(traj, 1.0, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize("stop_at", [(1, 1), (3, 2), (4, 1), (6, 2)])
+def test_stopping_between_batches_and_resuming_is_the_same_run(stop_at: tuple[int, int]) -> None:
+    """A stop inside an epoch keeps its position (order of pairs, next batch, partial sums) in
+    the state; the resumed trainer continues with that batch: the same losses and weights."""
+    epoch, batch = stop_at  # stop before batch ``batch`` (0-based) of epoch ``epoch``
+    whole = _trainer(6).run()
+    first = _trainer(6)
+
+    def stop() -> bool:
+        pos = first.position
+        return pos is not None and pos["epoch"] == epoch and pos["start"] == batch * first.cfg.batch_size
+
+    part = first.run(stop_requested=stop)
+    assert part.stopped == "interrupted" and first.epoch == epoch - 1 and len(first.history) == epoch - 1
+    state = first.state_dict()
+    assert state["meta"]["position"]["start"] == batch * 8 and state["perm"].numel() == 24
+    second = _trainer(6)
+    with torch.no_grad():  # other weights: everything must come from the state
+        for p in second.model.parameters():
+            p.add_(1.0)
+    second.load_state_dict(state)
+    rest = second.run()
+    assert rest.stopped == "completed" and [r["epoch"] for r in rest.history] == list(range(1, 7))
+    for key in ("train_loss", "val_loss", "lr", "weight_sparsity"):
+        assert [r[key] for r in rest.history] == [r[key] for r in whole.history], key
+    for k, v in whole.best_state.items():
+        assert torch.equal(rest.best_state[k], v), k
+
+
+def test_the_state_is_a_copy_that_training_does_not_change() -> None:
+    tr = _trainer(4)
+    tr.run(stop_requested=lambda: len(tr.history) >= 2)
+    state = tr.state_dict()
+    before = {k: v.clone() for k, v in state["optimizer"]["state"][0].items()}
+    history = list(state["meta"]["history"])
+    tr.run()
+    assert all(torch.equal(before[k], state["optimizer"]["state"][0][k]) for k in before)
+    assert state["meta"]["history"] == history and len(tr.history) == 4

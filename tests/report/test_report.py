@@ -356,9 +356,9 @@ def test_cut_network_uses_the_ranking(run_copy: Path) -> None:
     full = edges.set_index(["regulator", "target"])["effect"].abs()  # weight is the ranking score
     for r in rep.removed.itertuples():
         expected = full.get((r.regulator, r.target), 0.0)
-        assert r.weight == pytest.approx(expected, rel=1e-8)  # the ranking has 9 significant digits
+        assert r.abs_effect == pytest.approx(expected, rel=1e-8)  # the ranking has 9 significant digits
         assert (r.regulator, r.target) not in cut_pairs
-    assert (rep.removed["weight"] > 0).any()  # some were cut, not pruned
+    assert (rep.removed["abs_effect"] > 0).any()  # some were cut, not pruned
     assert int((rep.heatmap != 0).sum().sum()) > 5  # drawn from every non-zero E
 
 
@@ -436,3 +436,10 @@ def test_numbers_are_finite_json(tiny_run: dict[str, Any]) -> None:
     text = (tiny_run["run"] / "report.json").read_text(encoding="utf-8")
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
     assert np.isfinite([x for x in json.loads(text).values() if isinstance(x, float)]).all()
+
+
+def test_single_cell_values_used_as_given_say_why() -> None:
+    from dashgrn.report.markdown import _as_given
+
+    assert "detected as already normalised" in _as_given({"normalize": False, "values": "normalised"})
+    assert _as_given({"normalize": False, "values": "counts"}) == "as given (--no-normalize)"

@@ -164,7 +164,7 @@ def plot_degrees(out_degree: np.ndarray, in_degree: np.ndarray) -> Figure:
 
 
 def plot_weights(weights: np.ndarray) -> Figure:
-    """Histogram of the edge weights |E| (log10)."""
+    """Histogram of the edges' |E| (log10; ``weights``: |E| of each edge, not the ranking weight)."""
     fig = _figure()
     ax = fig.add_subplot()
     w = np.asarray(weights, dtype=np.float64)
@@ -173,9 +173,9 @@ def plot_weights(weights: np.ndarray) -> Figure:
         _no_data(ax, "no edges")
         return fig
     ax.hist(np.log10(w), bins=40, color="#2a9d8f", alpha=0.85)
-    ax.set_xlabel("log10 edge weight |E|")
+    ax.set_xlabel("log10 |E| (magnitude of the effect)")
     ax.set_ylabel("edges")
-    ax.set_title("Edge weights")
+    ax.set_title("Effect magnitudes |E| of the edges")
     return fig
 
 
@@ -310,7 +310,7 @@ def render_figures(report: Report) -> dict[str, str]:
             "lr": lambda: plot_lr(report.history, report.prune_epochs),
             "sparsity": lambda: plot_sparsity(report.history, report.prune_epochs),
             "degrees": lambda: plot_degrees(report.out_degree, report.in_degree),
-            "weights": lambda: plot_weights(report.edge_weights),
+            "weights": lambda: plot_weights(report.abs_effects),
             "heatmap": lambda: plot_heatmap(report.heatmap),
         }
         t = report.truth
