@@ -7,7 +7,7 @@ module              what it holds
 ``_solvers``        :data:`SOLVERS` (the registry of integration methods), :func:`solve_pairs`
 ``_stiffness``      :class:`StiffnessTracker`: fixed-step counts from the model's stiffness
 ``pruning``         :data:`~dashgrn.model.pruning.PRUNERS`, one module per strategy
-``_training``       :class:`Trainer` (one model, resumable at epoch boundaries), :class:`Pairs`
+``_training``       :class:`Trainer` (one model, resumable between any two batches), :class:`Pairs`
 ``_ensemble``       :func:`train_members`: ensemble members side by side on a multi-core CPU
 ``_effects``        :func:`effect_matrix`: E of a trained model as a sparse matrix, in row blocks
 ==================  ===========================================================================
