@@ -16,10 +16,11 @@ from typing import Any
 
 import torch
 
-from ._atomic import KEEP_IF, atomic_path, stale_stages
+from ._atomic import atomic_path, stale_stages
 from ._errors import ConfigError, InputError, OutputError
 from ._json import jsonable
 from ._log import get_logger
+from .io.rundir import FILES
 from .model import PhoenixODE, Trainer
 
 log = get_logger(__name__)
@@ -138,11 +139,12 @@ def find_resume(out: str | Path) -> Path:
     """The folder that holds the newest resume state of ``out``: ``out`` itself (a run stopped
     with Ctrl-C or SIGTERM) or the staging folder of a killed run (``.NAME.XXXX.partial``)."""
     out = Path(out)
-    found = [f for f in (out, *stale_stages(out)) if (f / KEEP_IF).is_file()]
+    name = FILES["resume"]
+    found = [f for f in (out, *stale_stages(out)) if (f / name).is_file()]
     if not found:
-        msg = f"{out / KEEP_IF}: no resume state here (only an interrupted or killed run leaves one)"
+        msg = f"{out / name}: no resume state here (only an interrupted or killed run leaves one)"
         raise InputError(msg, hint="--resume continues a run that was stopped with Ctrl-C, SIGTERM or a kill")
-    return max(found, key=lambda f: (f / KEEP_IF).stat().st_mtime)
+    return max(found, key=lambda f: (f / name).stat().st_mtime)
 
 
 def check_same_inputs(folder: Path, inputs: dict[str, Any], resume: dict[str, Any]) -> None:
@@ -151,9 +153,9 @@ def check_same_inputs(folder: Path, inputs: dict[str, Any], resume: dict[str, An
     before = resume.get("inputs")
     if before is None:
         try:
-            before = json.loads((folder / "run.json").read_text(encoding="utf-8"))["inputs"]
+            before = json.loads((folder / FILES["run"]).read_text(encoding="utf-8"))["inputs"]
         except (OSError, ValueError, KeyError):
-            msg = f"{folder / 'run.json'}: missing or unreadable; cannot check that the inputs are unchanged"
+            msg = f"{folder / FILES['run']}: missing or unreadable; cannot check that the inputs are unchanged"
             raise ConfigError(msg) from None
     for key, rec in inputs.items():
         old = before.get(key)

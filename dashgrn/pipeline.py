@@ -101,6 +101,21 @@ def resolve_config(config: InferConfig | None, options: dict[str, Any]) -> Infer
 
 
 # -- step 1: inputs -------------------------------------------------------------------
+def check_prior_needed(cfg: InferConfig, has_prior: bool) -> None:
+    """The ranking (``prior-first``) and the pruning strategy (``dash``, ``prior``) that need a
+    prior have one; a :class:`ConfigError` otherwise."""
+    resolve_ranking(cfg.export.ranking, has_prior)
+    if not has_prior and PRUNERS.get(cfg.prune.strategy).needs_prior:
+        msg = f"--pruning {cfg.prune.strategy} needs a prior network"
+        raise ConfigError(msg, hint="give --prior FILE, or use --pruning imp / none")
+
+
+def _expression_options(cfg: InferConfig) -> dict[str, Any]:
+    """The reading options of the expression (:func:`dashgrn.io.as_expression`) in ``cfg``."""
+    return {"time_key": cfg.data.time_key, "trajectory_key": cfg.data.trajectory_key, "layer": cfg.data.layer,
+            "drop_nan": cfg.data.drop_nan, "snapshot": cfg.single_cell, "transpose": cfg.data.transpose}
+
+
 @dataclass
 class Inputs:
     """The data of a run, ready for training."""
@@ -113,9 +128,7 @@ class Inputs:
 
 def prepare_inputs(expression: Any, prior: Any, cfg: InferConfig) -> Inputs:
     """Step 1: tables, pseudotime time courses for snapshots, the aligned prior, the pairs."""
-    expr = as_expression(expression, time_key=cfg.data.time_key, trajectory_key=cfg.data.trajectory_key,
-                         layer=cfg.data.layer, drop_nan=cfg.data.drop_nan, snapshot=cfg.single_cell,
-                         transpose=cfg.data.transpose)
+    expr = as_expression(expression, **_expression_options(cfg))
     pnet = as_prior(prior)
     sc_record = None
     if cfg.single_cell:  # snapshots -> pseudotime time courses (dashgrn.singlecell)
@@ -128,7 +141,7 @@ def prepare_inputs(expression: Any, prior: Any, cfg: InferConfig) -> Inputs:
     if expr.n_genes < 2:
         msg = f"{expr.source}: at least 2 genes are needed, found {expr.n_genes}"
         raise InputError(msg)
-    resolve_ranking(cfg.export.ranking, pnet is not None)  # prior-first needs a prior: fail before training
+    check_prior_needed(cfg, pnet is not None)  # fail before training
     aligned = pnet.align(expr.genes, case_insensitive=cfg.data.case_insensitive) if pnet is not None else None
     if aligned is not None:
         s = aligned.summary()
@@ -321,11 +334,7 @@ def run(
 
     cfg = resolve_config(config, options)
     resolve_device(cfg.run.device)  # before any file is read
-    has_prior = prior is not None
-    resolve_ranking(cfg.export.ranking, has_prior)  # prior-first needs a prior
-    if not has_prior and PRUNERS.get(cfg.prune.strategy).needs_prior:
-        msg = f"--pruning {cfg.prune.strategy} needs a prior network"
-        raise ConfigError(msg, hint="give --prior FILE, or use --pruning imp / none")
+    check_prior_needed(cfg, prior is not None)
     source = find_resume(out) if resume else None  # out itself, or a killed run's staging folder
     overwrite = overwrite or resume
     in_files = [p for p in (expression, prior, genes_file, truth, *protect) if isinstance(p, (str, Path))]
@@ -363,23 +372,19 @@ def run(
 def _read_inputs(expression: Any, prior: Any, cfg: InferConfig, *, genes_file: str | Path | None,
                  truth: str | Path | None) -> tuple[Any, Any, dict[str, Any]]:
     """Read the input files (objects pass through) and their records for run.json."""
-    from .io import check_trajectories, read_expression, read_prior
+    from .io import check_trajectories
     from .provenance import file_record
 
     inputs: dict[str, Any] = {}
     if isinstance(expression, (str, Path)):
         path = expression
-        expression = read_expression(
-            path, time_key=cfg.data.time_key, trajectory_key=cfg.data.trajectory_key,
-            transpose=cfg.data.transpose, layer=cfg.data.layer, genes_file=genes_file,
-            drop_nan=cfg.data.drop_nan, snapshot=cfg.single_cell,
-        )
+        expression = as_expression(path, genes_file=genes_file, **_expression_options(cfg))
         if not cfg.single_cell:  # snapshots become time courses inside infer() (dashgrn.singlecell)
             check_trajectories(expression)
         inputs["expression"] = file_record(path, samples=expression.n_samples, genes=expression.n_genes)
     if isinstance(prior, (str, Path)):
         path = prior
-        prior = read_prior(path)
+        prior = as_prior(path)
         inputs["prior"] = file_record(path, edges=prior.n_edges)
     if genes_file is not None:
         inputs["genes"] = file_record(genes_file)

@@ -156,8 +156,9 @@ def register(app: typer.Typer) -> None:
         settings: dict[str, Any] = {}
         if resume and config is None:  # the interrupted run's folder, or a killed run's staging folder
             from ..checkpoint import find_resume
+            from ..io.rundir import FILES
 
-            config = find_resume(out) / "config.json"
+            config = find_resume(out) / FILES["config"]
         if config is not None:
             settings.update(load_config(config))
         for name, value in ctx.params.items():

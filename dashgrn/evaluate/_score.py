@@ -291,5 +291,4 @@ def score_networks(
     table = table[cols]
     table["n_edges"] = table["n_edges"].astype(np.int64)
     table["n_outside_universe"] = table["n_outside_universe"].astype(np.int64)
-    settings = {"rank_by": rank_by, "top_k": top_k, "bootstrap": bootstrap, "seed": seed, "n_permutations": n_permutations}
-    return Evaluation(table=table, universe=uni, scores=scores, settings=settings)
+    return Evaluation(table=table, universe=uni, scores=scores, settings=dict(kw))

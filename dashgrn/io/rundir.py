@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._atomic import KEEP_IF
 from .._errors import InputError
 from .._log import get_logger
 from ._text import error_detail
@@ -39,7 +40,7 @@ FILES: dict[str, str] = {
     "history": "history.tsv",
     "config": "config.json",
     "checkpoint": "checkpoint.pt",
-    "resume": "resume.pt",
+    "resume": KEEP_IF,  # the staging layer keeps a killed run's folder that holds it
     "run": "run.json",
     "singlecell_cells": "singlecell_cells.tsv.gz",
     "singlecell_bins": "singlecell_bins.tsv",
