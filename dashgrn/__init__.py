@@ -45,6 +45,7 @@ _LAZY = {
     "RunConfig": "dashgrn.config",
     "load_checkpoint": "dashgrn.checkpoint",
     "load_ensemble": "dashgrn.checkpoint",
+    "perturb": "dashgrn.perturbation",
 }
 
 

@@ -49,9 +49,9 @@ def _root(
 
 
 def _register() -> None:
-    from . import evaluate, export, infer, report, simulate
+    from . import evaluate, export, infer, perturb, report, simulate
 
-    for mod in (infer, evaluate, simulate, export, report):
+    for mod in (infer, evaluate, simulate, export, report, perturb):
         mod.register(app)
 
 

@@ -10,7 +10,7 @@ import typer
 from ._common import handle_errors, stdout
 
 _EXAMPLES = """
-Exit codes: 0 success, 2 usage error, 3 bad network or initial-state file
+Exit codes: 0 success, 2 usage error, 3 bad network or initial-state file or --knockout gene
 (InputError), 4 bad option (ConfigError), 7 output folder exists or is not writable.
 
 \b
@@ -19,6 +19,8 @@ Examples:
   dashgrn simulate --nodes sim350_ode_nodes.tsv --edges sim350_ode_edges.tsv \\
       --initial sim350_test_long.csv --prior-noise 0.05 --out sim350_test
   dashgrn simulate --genes 100 --snapshot-cells 2000 --count-scale 50 --start-jitter 0.02 --out cells
+  dashgrn simulate --nodes run/network_nodes.tsv --edges run/network_edges.tsv --initial starts.csv \\
+      --knockout G0004 --prior-noise '' --out ko_G0004
 """
 
 
@@ -68,6 +70,7 @@ def register(app: typer.Typer) -> None:
         method: Annotated[str, typer.Option("--method", help="Integrator: LSODA, BDF, Radau, DOP853 or RK45.", rich_help_panel="Solver")] = "LSODA",
         rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance.", rich_help_panel="Solver")] = 1e-8,
         atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance.", rich_help_panel="Solver")] = 1e-10,
+        knockout: Annotated[str, typer.Option("--knockout", help="Genes held at 0 from t = 0 in every trajectory (comma-separated; all at once): in-silico knockouts with the same random draws as the run without them.", rich_help_panel="Trajectories")] = "",
         seed: Annotated[int, typer.Option("--seed", "-s", help="Seed of every random draw (same seed, same files).")] = 0,
         digits: Annotated[int, typer.Option("--digits", help="Significant digits of the written values.")] = 10,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output folder.")] = False,
@@ -93,6 +96,7 @@ def register(app: typer.Typer) -> None:
             count_scale=count_scale, dropout=dropout, stem_fraction=stem_fraction,
             start_jitter=start_jitter, initial=str(initial) if initial is not None else None,
             method=method, rtol=rtol, atol=atol, seed=seed, digits=digits,
+            knockout=tuple(g.strip() for g in knockout.split(",") if g.strip()),
         )
         result, files = run_simulate(config, out, overwrite=overwrite)
         n = result.clean.shape[0]

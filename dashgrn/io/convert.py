@@ -20,12 +20,14 @@ from .prior import prior_from_frame, read_prior
 
 def as_expression(data: Any, *, time_key: str = "time", trajectory_key: str = "trajectory",
                   layer: str | None = None, drop_nan: bool = False, snapshot: bool = False,
-                  transpose: bool = False, genes_file: str | os.PathLike[str] | None = None) -> ExpressionData:
+                  transpose: bool = False, genes_file: str | os.PathLike[str] | None = None,
+                  require_time: bool = True) -> ExpressionData:
     """:class:`ExpressionData` from itself, an AnnData, a DataFrame or a file path (see
     :func:`read_expression` for the options; ``transpose`` and ``genes_file`` apply to files)."""
     if isinstance(data, ExpressionData):
         return data
-    opts = {"time_key": time_key, "trajectory_key": trajectory_key, "drop_nan": drop_nan, "snapshot": snapshot}
+    opts = {"time_key": time_key, "trajectory_key": trajectory_key, "drop_nan": drop_nan, "snapshot": snapshot,
+            "require_time": require_time}
     if isinstance(data, (str, os.PathLike)):
         return read_expression(data, layer=layer, transpose=transpose, genes_file=genes_file, **opts)
     if isinstance(data, pd.DataFrame):

@@ -112,6 +112,31 @@ def _read_initial(path: str, network: Network) -> np.ndarray:
     return values
 
 
+def _knock_out(network: Network, comp: Any, inputs: np.ndarray, y0: np.ndarray,
+               genes: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Inputs and start states with ``genes`` at 0, and the positions of the regulated ones
+    among the regulated genes (to hold them there)."""
+    import difflib
+
+    pos = {g: i for i, g in enumerate(network.genes)}
+    for g in genes:
+        if g not in pos:
+            close = difflib.get_close_matches(g, network.genes, n=3) or [
+                x for x in network.genes if x.lower() == g.lower()][:3]
+            near = f" (close matches: {', '.join(close)})" if close else ""
+            msg = f"--knockout: {g!r} is not a gene of the network{near}"
+            raise InputError(msg)  # one line: the close matches are the hint
+    in_pos = {int(g): j for j, g in enumerate(comp.input_idx)}
+    reg_pos = {int(g): j for j, g in enumerate(comp.reg_idx)}
+    inputs, y0 = inputs.copy(), y0.copy()
+    idx = [pos[g] for g in genes]
+    inputs[:, [in_pos[i] for i in idx if i in in_pos]] = 0.0
+    clamp = np.asarray([reg_pos[i] for i in idx if i in reg_pos], dtype=np.int64)
+    y0[:, clamp] = 0.0
+    log.info("knockout: %s held at 0", ", ".join(genes))
+    return inputs, y0, clamp
+
+
 def simulate(config: SimulateConfig) -> SimulationResult:
     """Run a simulation in memory (no files).
 
@@ -142,7 +167,9 @@ def simulate(config: SimulateConfig) -> SimulationResult:
     else:
         inputs, y0 = initial_states(comp, config.trajectories, rng_init, start_jitter=config.start_jitter)
     k = y0.shape[0]
-    kw = {"method": config.method, "rtol": config.rtol, "atol": config.atol}
+    kw: dict[str, Any] = {"method": config.method, "rtol": config.rtol, "atol": config.atol}
+    if config.knockout:
+        inputs, y0, kw["clamp"] = _knock_out(network, comp, inputs, y0, config.knockout)
     info: dict[str, Any] = {"n_trajectories": k}
     cell_truth = None
     if config.snapshot_cells is None:

@@ -46,10 +46,12 @@ def sample_snapshot(
     method: str = "LSODA",
     rtol: float = 1e-8,
     atol: float = 1e-10,
+    clamp: np.ndarray | None = None,
 ) -> Snapshot:
     """Sample ``n_cells`` cells: a uniform trajectory and a uniform time in ``t_range`` each.
 
-    Every trajectory is integrated once through the sorted times of its cells.
+    Every trajectory is integrated once through the sorted times of its cells; ``clamp``
+    holds regulated genes at their start values (see :func:`~dashgrn.simulate.integrate`).
     """
     if isinstance(n_cells, bool) or int(n_cells) != n_cells or n_cells < 1:
         msg = f"--snapshot-cells: {n_cells!r} must be a positive integer"
@@ -64,7 +66,7 @@ def sample_snapshot(
     for i in used:
         ts = np.unique(time[traj == i])
         grids.append(np.concatenate([[t0], ts[ts > t0]]))
-    sols = integrate(comp, y0[used], inputs[used], grids, method=method, rtol=rtol, atol=atol)
+    sols = integrate(comp, y0[used], inputs[used], grids, method=method, rtol=rtol, atol=atol, clamp=clamp)
     for i, grid, sol in zip(used, grids, sols):
         cells = np.flatnonzero(traj == i)
         rows = np.searchsorted(grid, time[cells])
