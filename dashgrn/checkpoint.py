@@ -29,9 +29,10 @@ FORMAT = "dashgrn-checkpoint/1"
 
 
 def save_checkpoint(path: str | Path, model: PhoenixODE, genes: list[str], meta: dict[str, Any],
-                    members: list[PhoenixODE] | None = None) -> None:
+                    members: list[PhoenixODE] | None = None, evidence_scores: Any = None) -> None:
     """Write ``model`` with its gene order and ``meta`` (config, versions...) atomically;
-    ``members`` are the other models of an ensemble (stored under ``members``)."""
+    ``members`` are the other models of an ensemble (stored under ``members``);
+    ``evidence_scores`` the crowd scores that ranked the pairs (:mod:`dashgrn.evidence`), if any."""
     payload = {
         "format": FORMAT,
         "state": {k: v.detach().cpu() for k, v in model.state_dict().items()},
@@ -40,6 +41,8 @@ def save_checkpoint(path: str | Path, model: PhoenixODE, genes: list[str], meta:
             "genes": list(genes), "n_genes": model.n_genes, "hidden": model.hidden, "rate": model.rate_fn, **meta,
         }),
     }
+    if evidence_scores is not None:
+        payload["evidence_scores"] = torch.as_tensor(evidence_scores, dtype=torch.float64).cpu()
     _save(path, payload)
 
 
@@ -64,6 +67,13 @@ def load_ensemble(path: str | Path, *, map_location: str | torch.device = "cpu")
     """Every model of a checkpoint (one, or the members of an ensemble, member 1 first)."""
     path = Path(path)
     return _models(path, _read_payload(path, map_location), everyone=True)
+
+
+def load_evidence_scores(path: str | Path) -> Any:
+    """The crowd scores (regulator x target, a NumPy array) saved with a checkpoint, or None when
+    the model's effects ranked the pairs."""
+    scores = _read_payload(Path(path), "cpu").get("evidence_scores")
+    return None if scores is None else scores.numpy()
 
 
 def _read_payload(path: Path, map_location: str | torch.device) -> dict[str, Any]:

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ._errors import ConfigError, DeviceError, InputError, Interrupted
+from ._errors import ConfigError, InputError, Interrupted
 from ._log import get_logger
 from .config import InferConfig
 from .data import PairArrays, make_pairs
@@ -39,12 +39,15 @@ from .model import (
     TrainResult,
     effect_matrix,
     member_seed,
+    pair_errors,
     plan_workers,
     split_indices,
     train_members,
 )
+from .model._device import resolve_device
 from .model.pruning import PRUNERS, PriorMatrices, make_pruner
-from .network import mean_effects, network_from_effects, resolve_ranking
+from .evidence import choose_evidence
+from .network import mean_effects, network_from_effects, resolve_ranking, standardised_matrix
 from .checkpoint import ResumeSaver, check_same_inputs, find_resume, load_resume, restore
 from .result import InferResult, prior_table, run_stopped, summarize
 from .tables import AlignedPrior, ExpressionData
@@ -52,28 +55,6 @@ from .tables import AlignedPrior, ExpressionData
 log = get_logger(__name__)
 
 Callback = Callable[[dict[str, float]], None]
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks CUDA when usable, else the CPU."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    try:
-        dev = torch.device(name)
-    except RuntimeError:
-        msg = f"unknown device {name!r}"
-        raise DeviceError(msg, hint="use auto, cpu, cuda or cuda:N") from None
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            msg = f"device {name!r} requested but CUDA is not available"
-            raise DeviceError(msg, hint="use --device cpu, or install a CUDA build of torch")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            msg = f"device {name!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist"
-            raise DeviceError(msg)
-    elif dev.type != "cpu":
-        msg = f"device {name!r} is not supported"
-        raise DeviceError(msg, hint="use auto, cpu, cuda or cuda:N")
-    return dev
 
 
 def seed_everything(seed: int) -> tuple[torch.Generator, np.random.Generator]:
@@ -226,17 +207,24 @@ def extract_network(trainers: list[Trainer], results: list[TrainResult], inputs:
     results = [results[k] for k in keep]
     expr, aligned, pa = inputs.expr, inputs.aligned, inputs.pairs
     effects = [effect_matrix(m) for m in models]
+    evidence = choose_evidence(
+        cfg.export.evidence, expr, pa,
+        [(trainers[k].pairs.train.cpu().numpy(), trainers[k].pairs.val.cpu().numpy()) for k in keep],
+        [r.best_val_loss for r in results], pair_errors(trainers[keep[0]], trainers[keep[0]].pairs.val).cpu().numpy(),
+        lambda: standardised_matrix(effects),
+        seed=cfg.run.seed, threads=cfg.run.threads or 1)
     ranking, edges = network_from_effects(
-        effects, expr.genes, aligned.matrix if aligned is not None else None, cfg.export)
+        effects, expr.genes, aligned.matrix if aligned is not None else None, cfg.export, scores=evidence.scores)
     history = pd.concat(
         [pd.DataFrame(r.history).assign(member=k + 1) for k, r in enumerate(results)], ignore_index=True)
     pairs, result = trainers[0].pairs, results[0]
     summary = summarize(inputs, cfg, pairs, results, edges, ranking.mode, models[0], device, seconds, stopped=stopped)
+    summary["evidence"] = evidence.record()
     return InferResult(
         edges=edges, effects=mean_effects(effects), genes=list(expr.genes), history=history, model=models[0],
         config=cfg, summary=summary, prune_events=result.prune_events, stopped=stopped,
         prior_edges=prior_table(aligned), resume_state=resume_state, ranking=ranking,
-        singlecell=inputs.singlecell, members=models,
+        singlecell=inputs.singlecell, members=models, evidence=evidence,
     )
 
 

@@ -59,7 +59,10 @@ class InferResult:
         Every ensemble member (``model`` first); ``effects`` is their mean E and the
         ranking averages their standardised effects.
     summary
-        Counts and figures for reports: data, prior, training, network.
+        Counts and figures for reports: data, prior, training, network, evidence.
+    evidence
+        What ranked the pairs and why (:class:`dashgrn.evidence.Evidence`): the model alone,
+        or a crowd of models when the model's held-out fit did not beat a linear model.
     """
 
     edges: pd.DataFrame
@@ -76,6 +79,7 @@ class InferResult:
     ranking: Ranking | None = None
     members: list[PhoenixODE] = field(default_factory=list)
     singlecell: Any = None  # a dashgrn.singlecell.SingleCellRecord for single-cell snapshots
+    evidence: Any = None  # a dashgrn.evidence.Evidence: what ranked the pairs, and why
 
 
 #: A member that ran fewer epochs than this has hardly learned anything (:func:`training_warnings`).
@@ -220,7 +224,9 @@ def _write_run(out: Path, result: InferResult, *, inputs: dict[str, Any], comman
     written.append(out / FILES["history"])
     written.append(write_config(out, result.config, command))
     meta = {"config": result.config.to_dict(), "versions": vers, "summary": result.summary}
-    save_checkpoint(out / FILES["checkpoint"], result.model, result.genes, meta, members=result.members[1:])
+    scores = getattr(result.evidence, "scores", None)
+    save_checkpoint(out / FILES["checkpoint"], result.model, result.genes, meta, members=result.members[1:],
+                    evidence_scores=scores)
     written.append(out / FILES["checkpoint"])
     if result.resume_state is not None:
         save_resume(out / FILES["resume"], result.resume_state, inputs=inputs)

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 GENES = [f"G{i}" for i in range(8)]
+# 6 epochs learn little: `--evidence auto` would rank by the crowd (tests/cli/test_evidence_cli.py tests that)
 FAST = ["--epochs", "6", "--pruning", "dash", "--prune-start", "2", "--prune-every", "2", "--hidden", "6", "--solver", "rk4",
-        "--solver-steps", "4", "--batch-size", "16", "--threads", "1"]
+        "--solver-steps", "4", "--batch-size", "16", "--evidence", "model", "--threads", "1"]
 
 
 def tiny_time_course(tmp: Path) -> tuple[Path, Path]:

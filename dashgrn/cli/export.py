@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
         out: Annotated[Path, typer.Option("--out", "-o", help="Output folder for edges.tsv, network.graphml and ranking.tsv.gz.")],
         prior: Annotated[Optional[Path], typer.Option("--prior", help="Prior of the ranking and calibrated export [default: prior_used.tsv beside the checkpoint, if any].")] = None,
         no_prior: Annotated[bool, typer.Option("--no-prior", help="Rank and export without a prior (ignore prior_used.tsv).")] = False,
+        evidence: Annotated[Optional[str], typer.Option("--evidence", help="model (rank by the model's effects) | crowd (the crowd scores saved with the checkpoint) [default: the run's].")] = None,
         ranking: Annotated[Optional[str], typer.Option("--ranking", help="auto | prior-first | effect [default: the run's].")] = None,
         export_rule: Annotated[Optional[str], typer.Option("--export", help="calibrated | support [default: the run's].")] = None,
         new_edge_quantile: Annotated[Optional[float], typer.Option("--new-edge-quantile", help="Calibrated export: quantile of the prior edges' standardised effect a new edge must reach [default: the run's].")] = None,
@@ -31,7 +32,7 @@ def register(app: typer.Typer) -> None:
         ranking or export settings, or another prior (without retraining)."""
         from .._atomic import check_output_dir, staged_output_dir
         from .._errors import ConfigError
-        from ..checkpoint import load_ensemble
+        from ..checkpoint import load_ensemble, load_evidence_scores
         from ..config import ExportConfig
         from ..io import read_prior, write_edges, write_graphml, write_ranking
         from ..io.rundir import FILES
@@ -55,9 +56,19 @@ def register(app: typer.Typer) -> None:
         if prior is None and not no_prior and (checkpoint.parent / FILES["prior_used"]).is_file():
             prior = checkpoint.parent / FILES["prior_used"]
         resolve_ranking(cfg.ranking, prior is not None)  # prior-first needs a prior
+        scores = load_evidence_scores(checkpoint)
+        if evidence not in (None, "model", "crowd"):
+            msg = f"--evidence must be model or crowd, got {evidence!r}"
+            raise ConfigError(msg, hint="the crowd's scores are those the run saved")
+        if evidence == "crowd" and scores is None:
+            msg = f"{checkpoint}: the run ranked by the model's effects and saved no crowd scores"
+            raise ConfigError(msg, hint="run 'dashgrn infer --evidence crowd' to rank by a crowd of models")
+        if evidence == "model":
+            scores = None
         ci = bool(saved.get("case_insensitive", False))
         matrix = read_prior(prior).align(meta["genes"], case_insensitive=ci).matrix if prior is not None else None
-        ranking_table, edges = network_from_effects([effect_matrix(m) for m in models], meta["genes"], matrix, cfg)
+        ranking_table, edges = network_from_effects([effect_matrix(m) for m in models], meta["genes"], matrix, cfg,
+                                                   scores=scores)
         with staged_output_dir(out, overwrite=overwrite, inputs=(checkpoint, prior)) as stage:
             write_edges(edges, stage / FILES["edges"])
             write_graphml(edges, stage / FILES["graphml"])

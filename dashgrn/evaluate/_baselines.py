@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from ..data import make_pairs
+from ..evidence import linear_ode_matrix, spearman_matrix
 from ..io.prediction import normalize_prediction
 from ..tables import ExpressionData, PriorNetwork
 from ._metrics import METRICS
@@ -77,38 +77,6 @@ def _table(genes: list[str], signed: np.ndarray) -> pd.DataFrame:
     g = np.asarray(genes, dtype=object)
     w = signed[r, c]
     return pd.DataFrame({"regulator": g[r], "target": g[c], "weight": np.abs(w), "sign": np.sign(w).astype(np.int8)})
-
-
-def spearman_matrix(expr: ExpressionData) -> np.ndarray:
-    """Signed Spearman correlation between genes over all samples, (N, N); NaN -> 0."""
-    from scipy.stats import rankdata
-
-    X = expr.dense()
-    R = np.apply_along_axis(rankdata, 0, X)
-    R = R - R.mean(axis=0)
-    sd = np.sqrt((R**2).sum(axis=0))
-    sd[sd == 0] = np.inf  # constant genes correlate with nothing
-    Z = R / sd
-    return Z.T @ Z
-
-
-def linear_ode_matrix(expr: ExpressionData, *, alphas: np.ndarray | None = None) -> np.ndarray:
-    """Ridge coefficients of dx_j/dt on the mid-point expression of all genes, as (regulator, target).
-
-    Features are standardised; the ridge penalty is chosen per target by efficient
-    leave-one-out cross-validation (scikit-learn ``RidgeCV``).
-    """
-    from sklearn.linear_model import RidgeCV
-
-    pa = make_pairs(expr, scale="none")
-    mid = (pa.y0 + pa.y1) / 2
-    deriv = (pa.y1 - pa.y0) / pa.dt[:, None]
-    sd = mid.std(axis=0)
-    sd[sd == 0] = 1.0
-    Xs = (mid - mid.mean(axis=0)) / sd
-    model = RidgeCV(alphas=alphas if alphas is not None else np.logspace(-3, 4, 15), alpha_per_target=True)
-    model.fit(Xs, deriv)
-    return np.asarray(model.coef_).T / sd[:, None]  # [i, j]: regulator i -> target j
 
 
 def prior_first(scores: pd.DataFrame, prior: PriorNetwork) -> pd.DataFrame:

@@ -102,6 +102,17 @@ def evaluate_loss(model: PhoenixODE, pairs: Pairs, idx: torch.Tensor, solver: So
     return total / (idx.numel() * pairs.y0.shape[1])
 
 
+def pair_errors(trainer: Trainer, idx: torch.Tensor) -> torch.Tensor:
+    """Each pair's mean squared one-interval prediction error (over genes) by ``trainer``'s model
+    as it is now, with the step counts its stiffness tracker asks for."""
+    if idx.numel() == 0:
+        return torch.zeros(0, dtype=trainer.pairs.y0.dtype, device=trainer.pairs.y0.device)
+    with torch.no_grad():
+        steps = _steps(trainer.tracker, trainer.pairs.dt[idx], trainer.solver)
+        pred = solve_pairs(trainer.model, trainer.pairs.y0[idx], trainer.pairs.dt[idx], trainer.solver, steps)
+        return ((pred - trainer.pairs.y1[idx]) ** 2).mean(dim=1)
+
+
 def _steps(tracker: StiffnessTracker | None, dt: torch.Tensor, solver: SolverConfig) -> int | None:
     if tracker is None:
         return None

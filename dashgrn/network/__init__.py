@@ -15,7 +15,15 @@ them from a trained model. Settings: :class:`dashgrn.config.ExportConfig`.
 from __future__ import annotations
 
 from ._export import EXPORTS, network_from_effects, select_edges
-from ._ranking import RANKINGS, Ranking, mean_effects, rank_pairs, resolve_ranking, standardised_effects
+from ._ranking import (
+    RANKINGS,
+    Ranking,
+    mean_effects,
+    rank_pairs,
+    resolve_ranking,
+    standardised_effects,
+    standardised_matrix,
+)
 
 __all__ = [
     "EXPORTS",
@@ -27,4 +35,5 @@ __all__ = [
     "resolve_ranking",
     "select_edges",
     "standardised_effects",
+    "standardised_matrix",
 ]

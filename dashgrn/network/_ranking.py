@@ -16,6 +16,11 @@ Ranking (``--ranking``)
     (effect). ``effect`` keeps the signed E itself. Pairs with no effect that are not in the
     prior are not ranked (weight 0, after every ranked pair).
 
+Crowd evidence (:mod:`dashgrn.evidence`)
+    When the run ranked by a crowd of models (``scores``: a signed regulator x target
+    matrix of rank averages in (0, 1]), every pair is listed, ``z`` is ``|score|`` and the
+    ``sign`` is the score's; ``effect`` is still the model's mean E.
+
 The exported network is chosen from the ranking by :mod:`dashgrn.network._export`.
 """
 
@@ -30,7 +35,8 @@ import scipy.sparse as sp
 from .._errors import ConfigError
 from ..config import RANKINGS
 
-__all__ = ["RANKINGS", "Ranking", "mean_effects", "rank_pairs", "resolve_ranking", "standardised_effects"]
+__all__ = ["RANKINGS", "Ranking", "mean_effects", "rank_pairs", "resolve_ranking", "standardised_effects",
+           "standardised_matrix"]
 
 
 @dataclass
@@ -48,6 +54,8 @@ class Ranking:
     z: np.ndarray
     weight: np.ndarray
     mode: str
+    sign: np.ndarray | None = None  # crowd evidence: the sign of its score (else the effect's)
+    evidence: str = "model"  # model | crowd
 
     def __len__(self) -> int:
         return int(self.row.size)
@@ -59,7 +67,8 @@ class Ranking:
         g = np.asarray(genes, dtype=object)
         return pd.DataFrame({
             "regulator": g[self.row[idx]], "target": g[self.col[idx]],
-            "weight": self.weight[idx], "sign": np.sign(self.effect[idx]).astype(np.int8),
+            "weight": self.weight[idx],
+            "sign": np.sign(self.effect[idx] if self.sign is None else self.sign[idx]).astype(np.int8),
             "rank": idx.astype(np.int64) + 1, "effect": self.effect[idx],
             "in_prior": self.in_prior[idx].astype(np.int8),
         })
@@ -77,11 +86,12 @@ def resolve_ranking(mode: str, has_prior: bool) -> str:
 
 
 def rank_pairs(E: sp.spmatrix | list[sp.spmatrix], genes: list[str], prior: sp.spmatrix | None,
-               mode: str = "auto") -> Ranking:
+               mode: str = "auto", scores: np.ndarray | None = None) -> Ranking:
     """Rank the pairs of ``E`` (regulator x target) that have a non-zero effect or are in ``prior``
     (see the module docstring). Ties are broken by regulator name, then target name, so the
     order is reproducible. A list of effect matrices (an ensemble) is ranked by the mean of
-    their standardised effects, and ``effect`` is their mean E.
+    their standardised effects, and ``effect`` is their mean E. ``scores`` (crowd evidence, see
+    the module docstring) replace the standardised effects.
     """
     mats = [sp.csr_matrix(m, dtype=np.float64) for m in (E if isinstance(E, (list, tuple)) else [E])]
     E = mean_effects(mats)
@@ -90,6 +100,8 @@ def rank_pairs(E: sp.spmatrix | list[sp.spmatrix], genes: list[str], prior: sp.s
     listed = sum(((m != 0).astype(np.int8) for m in mats[1:]), (mats[0] != 0).astype(np.int8))
     if prior is not None:
         listed = listed + (prior != 0).astype(np.int8)
+    if scores is not None:
+        listed = sp.csr_matrix(np.ones((n, n), dtype=np.int8))
     listed = sp.coo_matrix(listed)
     keep = listed.row != listed.col
     row, col = listed.row[keep].astype(np.int64), listed.col[keep].astype(np.int64)
@@ -99,7 +111,10 @@ def rank_pairs(E: sp.spmatrix | list[sp.spmatrix], genes: list[str], prior: sp.s
         in_prior = np.asarray(sp.csr_matrix(prior)[row, col]).ravel() != 0
     else:
         in_prior = np.zeros(row.size, dtype=bool)
-    z = sum(standardised_effects(m, row, col) for m in mats) / len(mats)
+    if scores is None:
+        z, sign = sum(standardised_effects(m, row, col) for m in mats) / len(mats), None
+    else:
+        z, sign = np.abs(scores[row, col]).astype(np.float64), np.sign(scores[row, col])
     lo, hi = (float(z.min()), float(z.max())) if z.size else (0.0, 0.0)
     scaled = 0.01 + 0.99 * ((z - lo) / (hi - lo) if hi > lo else np.zeros_like(z))
     weight = in_prior + scaled / 2 if mode == "prior-first" else scaled
@@ -108,7 +123,8 @@ def rank_pairs(E: sp.spmatrix | list[sp.spmatrix], genes: list[str], prior: sp.s
     name_rank[np.argsort(np.asarray(genes, dtype=str), kind="stable")] = np.arange(n)
     order = np.lexsort((name_rank[col], name_rank[row], -weight))
     return Ranking(row=row[order], col=col[order], effect=effect[order], in_prior=in_prior[order],
-                   z=z[order], weight=weight[order], mode=mode)
+                   z=z[order], weight=weight[order], mode=mode, sign=None if sign is None else sign[order],
+                   evidence="model" if scores is None else "crowd")
 
 
 def mean_effects(E: sp.spmatrix | list[sp.spmatrix]) -> sp.csr_matrix:
@@ -132,4 +148,15 @@ def standardised_effects(E: sp.csr_matrix, row: np.ndarray, col: np.ndarray) -> 
     ok = sd[col] > 1e-12 * np.maximum(mean[col], 1e-300)
     out = np.zeros(row.size)
     out[ok] = (vals[ok] - mean[col][ok]) / sd[col][ok]
+    return out
+
+
+def standardised_matrix(E: sp.spmatrix | list[sp.spmatrix]) -> np.ndarray:
+    """The mean standardised effect z of every pair as a dense regulator x target matrix (0 on the
+    diagonal): the model's scores as :func:`rank_pairs` ranks them."""
+    mats = [sp.csr_matrix(m, dtype=np.float64) for m in (E if isinstance(E, (list, tuple)) else [E])]
+    n = mats[0].shape[0]
+    row, col = (a.ravel() for a in np.nonzero(~np.eye(n, dtype=bool)))
+    out = np.zeros((n, n))
+    out[row, col] = sum(standardised_effects(m, row, col) for m in mats) / len(mats)
     return out

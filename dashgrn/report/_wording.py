@@ -26,8 +26,18 @@ def ranking_mode(rf: RunFolder) -> str | None:
     return mode if mode in ("prior-first", "effect") else None
 
 
-def ranking_text(mode: str | None) -> str:
-    """One paragraph on how the edges of ``edges.tsv`` are ordered and what its ``weight`` is."""
+def ranking_text(mode: str | None, evidence: dict[str, Any] | None = None) -> str:
+    """One paragraph on how the edges of ``edges.tsv`` are ordered and what its ``weight`` is
+    (``evidence``: run.json's ``summary.evidence``, see :mod:`dashgrn.evidence`)."""
+    if evidence and evidence.get("mode") == "crowd":
+        skills = ", ".join(f"{k} {v:.3f}" for k, v in (evidence.get("skills") or {}).items() if v is not None)
+        order = ("the prior's edges first, then the others, each group ordered by" if mode == "prior-first"
+                 else "every pair by")
+        return (f"The edges are ranked by a crowd of models (--evidence {evidence.get('mode')}), not by the neural "
+                f"model alone, because {evidence.get('reason')}: {order} the mean rank score of "
+                f"{', '.join(evidence.get('sources') or [])}. Held-out skill (1 - MSE / MSE of no change): "
+                f"{skills}. The sign is that of the genes' Spearman correlation; |E| (the model's) is still "
+                "edges.tsv's effect column. With a prior, the exported network is the prior's edges.")
     z = ("z, the edge's |E| standardised over all regulators of its target (the mean and standard deviation "
          "of |E| into that target)")
     if mode == "prior-first":

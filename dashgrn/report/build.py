@@ -144,7 +144,7 @@ def build_report(run_dir: str | os.PathLike[str], *, truth: str | os.PathLike[st
     run["pruning"] = pruning_facts(values)
     regs, out_deg, in_deg = network_section(rf, values)
     kept, removed, new = prior_agreement(rf, values)
-    run["ranking"] = ranking_text(values.get("network_ranking"))
+    run["ranking"] = ranking_text(values.get("network_ranking"), rf.summary.get("evidence"))
     singlecell = singlecell_section(rf, values, notes)
     add_checks(rf, values, notes)
     filtered = not rf.settings or rf.settings.get("top_k") is not None or (rf.settings.get("min_weight") or 0) > 0

@@ -132,8 +132,9 @@ def test_json_numbers_equal_edges_and_history(tiny_run: dict[str, Any]) -> None:
     assert v["network_targets"] == edges["target"].nunique()
     assert v["network_max_out_degree"] == edges.groupby("regulator").size().max()
     assert v["network_weight_max"] == edges["weight"].max()
-    top = edges.groupby("regulator").agg(d=("target", "size"), s=("weight", "sum")).reset_index() \
-        .sort_values(["d", "s"], ascending=False)
+    # by out-degree, then out-strength (sum of |E|), then name
+    top = edges.assign(m=edges["effect"].abs()).groupby("regulator").agg(d=("target", "size"), s=("m", "sum")) \
+        .reset_index().sort_values(["d", "s", "regulator"], ascending=[False, False, True])
     assert v["network_top_regulator"] == top["regulator"].iloc[0]
 
     assert v["training_ensemble"] == hist["member"].max() == 2  # the default ensemble; member 1 is shown

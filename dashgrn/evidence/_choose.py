@@ -1,0 +1,162 @@
+"""Which evidence ranks the pairs: the neural model alone, or a crowd of models.
+
+The rule (``--evidence auto``, the default)
+    1. Every model is scored by its *skill* on the validation pairs: 1 - MSE / MSE of "no
+       change" (y1 = y0). 1 is a perfect prediction, 0 no better than no change, < 0 worse.
+       The neural model's skill is the mean over the ensemble members, each on its own
+       validation pairs; the linear model of the dynamics (:func:`~._sources.linear_dynamics`)
+       is fitted on member 1's training pairs and scored on its validation pairs.
+    2. When the neural model's skill is above 0 and the linear model is not clearly better
+       on member 1's validation pairs, the model's effects rank the pairs alone (``model``).
+       "Clearly better": the mean of the pairs' error differences (neural - linear) is more
+       than two standard errors above 0. Near ties keep the model: a few validation pairs
+       cannot tell them apart. That is decided before any other model is fitted.
+    3. Otherwise the pairs are ranked by a *crowd*: the mean of the rank scores of
+       GENIE3-style trees on the levels (always; they model co-expression, which has no
+       held-out prediction to check) and of every dynamics model whose skill is above 0
+       (the dynGENIE3-style trees, the linear model, the neural model).
+
+Without validation pairs, ``auto`` keeps the model (there is nothing to compare it on).
+``--evidence crowd`` asks for the crowd, ``--evidence model`` for the model alone.
+A crowd score is a rank average in (0, 1]; its sign is the sign of the Spearman
+correlation of the two genes (trees have no sign).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .._log import get_logger
+from ..config import EVIDENCE
+from ..data import PairArrays
+from ..tables import ExpressionData
+from ._sources import linear_dynamics, spearman_matrix, tree_dynamics, tree_levels
+
+__all__ = ["EVIDENCE", "Evidence", "choose_evidence", "clearly_better", "crowd_scores", "rank_scores", "skill"]
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Evidence:
+    """The evidence that ranked the pairs, and why (``run.json``: ``summary.evidence``).
+
+    ``scores`` is the signed crowd score matrix (regulator x target) in crowd mode, else None.
+    """
+
+    mode: str
+    reason: str
+    skills: dict[str, float | None] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)
+    scores: np.ndarray | None = None
+
+    def record(self) -> dict[str, Any]:
+        """A JSON-ready summary (no matrix)."""
+        return {"mode": self.mode, "reason": self.reason, "sources": list(self.sources),
+                "skills": {k: (None if v is None or not math.isfinite(v) else round(float(v), 6))
+                           for k, v in self.skills.items()}}
+
+
+def skill(mse: float, baseline_mse: float) -> float:
+    """1 - ``mse`` / ``baseline_mse`` (NaN when either is missing or the baseline is 0)."""
+    if not (math.isfinite(mse) and math.isfinite(baseline_mse)) or baseline_mse <= 0:
+        return float("nan")
+    return 1.0 - mse / baseline_mse
+
+
+def rank_scores(M: np.ndarray) -> np.ndarray:
+    """|M|'s off-diagonal entries as ranks scaled to (0, 1] (ties share their mean rank); 0 on the diagonal."""
+    from scipy.stats import rankdata
+
+    n = M.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    out = np.zeros((n, n))
+    if off.any():
+        out[off] = rankdata(np.abs(M[off])) / off.sum()
+    return out
+
+
+def crowd_scores(mats: list[np.ndarray], sign: np.ndarray) -> np.ndarray:
+    """The mean rank score of ``mats`` with the sign of ``sign`` (+ where it is 0)."""
+    mean = sum(rank_scores(m) for m in mats) / len(mats)
+    return np.where(sign < 0, -mean, mean)
+
+
+def clearly_better(errors: np.ndarray, other: np.ndarray) -> bool:
+    """Whether ``other`` has clearly lower errors than ``errors`` on the same pairs: the mean of
+    ``errors - other`` is more than two standard errors above 0 (False for fewer than 2 pairs)."""
+    d = np.asarray(errors, dtype=np.float64) - np.asarray(other, dtype=np.float64)
+    if d.size < 2:
+        return False
+    se = float(d.std(ddof=1)) / math.sqrt(d.size)
+    return float(d.mean()) > 2.0 * se
+
+
+def _persistence_mse(pa: PairArrays, val: np.ndarray) -> float:
+    return float(((pa.y1[val] - pa.y0[val]) ** 2).mean()) if val.size else float("nan")
+
+
+def _finite_mean(values: list[float]) -> float:
+    ok = [v for v in values if math.isfinite(v)]
+    return float(np.mean(ok)) if ok else float("nan")
+
+
+def choose_evidence(
+    mode: str,
+    expr: ExpressionData,
+    pa: PairArrays,
+    splits: list[tuple[np.ndarray, np.ndarray]],
+    model_val_mse: list[float],
+    model_pair_errors: np.ndarray,
+    model_scores: Callable[[], np.ndarray],
+    *,
+    n_trees: int = 300,
+    seed: int = 0,
+    threads: int = 1,
+) -> Evidence:
+    """Apply the rule of the module docstring.
+
+    ``splits`` are the members' (train, validation) pair indices into ``pa`` and
+    ``model_val_mse`` their best validation errors; ``model_pair_errors`` member 1's error on
+    each of its validation pairs (mean over genes); ``model_scores()`` gives the model's
+    regulator x target scores (called only when the crowd includes the model).
+    """
+    if mode not in EVIDENCE:
+        msg = f"unknown evidence mode {mode!r}"
+        raise ValueError(msg)
+    if mode == "model":
+        return Evidence("model", "--evidence model", sources=["model"])
+    train, val = splits[0]
+    has_val = val.size > 0
+    model_skill = _finite_mean([skill(m, _persistence_mse(pa, v)) for m, (_, v) in zip(model_val_mse, splits)])
+    skills: dict[str, float | None] = {"model": model_skill}
+    if not has_val and mode == "auto":
+        return Evidence("model", "no validation pairs: the model's fit cannot be compared", skills, ["model"])
+    linear = linear_dynamics(pa, train, val)
+    base = _persistence_mse(pa, val)
+    skills["linear"] = skill(linear.val_mse, base)
+    linear_better = clearly_better(model_pair_errors, linear.val_errors)
+    if mode == "auto" and math.isfinite(model_skill) and model_skill > 0 and not linear_better:
+        reason = (f"the model predicts the validation pairs better than no change (skill {model_skill:.3f}) "
+                  f"and a linear model of the dynamics is not clearly better ({skills['linear']:.3f})")
+        return Evidence("model", reason, skills, ["model"])
+    trees = tree_dynamics(pa, train, val, n_trees=n_trees, seed=seed, threads=threads)
+    skills["trees"] = skill(trees.val_mse, base)
+    mats, sources = [tree_levels(expr.dense(), n_trees=n_trees, seed=seed, threads=threads)], ["levels"]
+    for name, get in (("trees", lambda: trees.scores), ("linear", lambda: linear.scores), ("model", model_scores)):
+        s = skills[name]
+        if (s is not None and math.isfinite(s) and s > 0) or (not has_val and name == "trees"):
+            mats.append(get())
+            sources.append(name)
+    if mode == "crowd":
+        reason = "--evidence crowd"
+    else:
+        reason = (f"the model's skill on the validation pairs ({model_skill:.3f}) is not above 0, or a linear "
+                  f"model of the dynamics is clearly better ({skills['linear']:.3f})")
+    log.info("ranking evidence: a crowd of %s (%s)", ", ".join(sources), reason)
+    return Evidence("crowd", reason, skills, sources, crowd_scores(mats, spearman_matrix(expr)))
