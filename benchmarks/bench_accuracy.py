@@ -1,11 +1,25 @@
-"""Issue 7 accuracy benchmark: dashgrn's pruning methods, no-prior runs, controls and GRNBoost2 on
-SIM350 and on simulated networks, at three prior noise levels and three seeds, scored with
-`dashgrn evaluate`.
+"""Issue 7 / 15 accuracy benchmark: dashgrn's pruning methods, no-prior runs, controls and GRNBoost2 on
+SIM350 and on simulated networks (at three prior noise levels), on the DREAM4 in-silico time series
+of ../shared/data/dream4 and on simulated single-cell snapshots run in pseudotime (`pseudo-*`; both at
+prior noise 0.1, the only level they have), three seeds, scored with `dashgrn evaluate`.
 
     python benchmarks/bench_accuracy.py                           # everything (hours on 2 cores)
     python benchmarks/bench_accuracy.py --datasets sim350
     python benchmarks/bench_accuracy.py --quick                   # smoke run, 2 to 4 minutes
     python benchmarks/bench_accuracy.py --report-only             # rebuild ACCURACY.md / figures
+    python benchmarks/bench_accuracy.py --datasets pseudo --data-only   # (re)build the pseudotime data
+
+Data-set families (`--datasets` also takes a family name: sim, dream4, pseudo): SIM350 and sim600 /
+sim2000 (150 Hill-ODE trajectories); dream4-size10_1/_2, dream4-size100_1/_2 (read in place from
+../shared/data/dream4); pseudo-g11/g15/g19 (`dashgrn simulate` snapshots, 2,000 cells, Poisson
+counts, no time; dashgrn orders them with `--root-group cell_type=stem`, scanpy DPT). Each data set
+lists the prior noise levels it has (DATASET_NOISE); `--noise` selects among them. For snapshots
+the controls are computed here with dashgrn.evaluate's functions: spearman and GRNBoost2 see the
+cells as they are (counts, every cell one sample), linear-ode the time course that dashgrn trains on
+(dashgrn.singlecell.prepare_snapshots with the same options: cells ordered by the same DPT
+pseudotime, normalised, averaged in pseudotime windows). prior+GRNBoost2 is GRNBoost2's ranking put
+prior-first, as the prior+X controls are. ACCURACY.md ends each family with the figures issue 15
+asks for ("Issue 15 checks"), SIM ones against REFERENCE_AP (today's ACCURACY.json).
 
 Resumable: every run lives in benchmarks/runs/accuracy/<dataset>/<noise>/<method>/seed<k>/ with
 its outputs and a result.json holding its metrics and a key (the exact command and options, minus
@@ -87,6 +101,19 @@ GRNBOOST2_SEEDS = [0]
 
 NOISE = ["0.025", "0.05", "0.1"]
 SEEDS = [0, 1, 2]
+#: DREAM4 in-silico time series (../shared/data/dream4/<set>/, read in place): data set name -> folder.
+DREAM4 = {f"dream4-size{n}_{k}": f"size{n}_{k}" for n in (10, 100) for k in (1, 2)}
+#: pseudotime snapshot dev set (issue 15): `dashgrn simulate` snapshot options (fixed seeds, used for
+#: nothing else): 150 trajectories from one shared start (jitter 0.02) sampled at 2,000 hidden
+#: uniform times in [0, 4], Poisson counts (scale 50), 10% dropout; prior noise 0.1.
+PSEUDOTIME: dict[str, list[str]] = {
+    f"pseudo-g{g}": ["--genes", str(g), "--snapshot-cells", "2000", "--trajectories", "150", "--times", "0,4",
+                     "--start-jitter", "0.02", "--count-scale", "50", "--dropout", "0.1", "--seed", str(seed)]
+    for g, seed in ((11, 7111), (15, 7115), (19, 7119))
+}
+#: prior noise levels per data set (default: NOISE); the CLI's --noise selects among them.
+DATASET_NOISE: dict[str, list[str]] = {**{d: ["0.1"] for d in DREAM4}, **{d: ["0.1"] for d in PSEUDOTIME}}
+FAMILIES = {"sim": ["sim350", "sim600", "sim2000"], "dream4": list(DREAM4), "pseudo": list(PSEUDOTIME)}
 #: simulated data sets: `dashgrn simulate` options (fixed seeds, used for nothing else).
 #: SIM350-like: 150 trajectories at t = 0,2,3,7,9, measurement noise 0.025, 1.5 edges per gene.
 SIMULATED: dict[str, list[str]] = {
@@ -97,18 +124,37 @@ SIMULATED: dict[str, list[str]] = {
     "quick": ["--genes", "30", "--trajectories", "40", "--times", "0,2,3,7,9", "--noise", "0.025",
               "--seed", "4242"],
 }
-DATASETS = ["sim350", "sim600", "sim2000"]
+DATASETS = [*FAMILIES["sim"], *FAMILIES["dream4"], *FAMILIES["pseudo"]]
 #: after scoring, delete network.graphml and new_edges.tsv and gzip an edges.tsv over 16 MiB
 #: (a 2,000-gene run writes up to 1 GB); --keep-outputs keeps them.
 SLIM = True
 GZIP_OVER = 16 * 2**20
-#: extra `dashgrn infer` options per data set (none: every data set runs dashgrn's defaults).
-DATASET_OPTIONS: dict[str, list[str]] = {}
+#: extra `dashgrn infer` options per data set (the others run dashgrn's defaults). Snapshots need a
+#: pseudotime source; the controls of a snapshot set use the same single-cell options (SC_OPTIONS).
+DATASET_OPTIONS: dict[str, list[str]] = {d: ["--root-group", "cell_type=stem"] for d in PSEUDOTIME}
+#: `dashgrn infer` single-cell option -> SingleCellConfig field (value-less flags map to a fixed value).
+SC_OPTIONS = {"--root-cell": "root_cell", "--root-group": "root_group", "--pseudotime-key": "pseudotime_key",
+              "--lineage-key": "lineage_key", "--bins": "bins", "--smooth": "smooth", "--n-top-genes": "n_top_genes",
+              "--n-pcs": "n_pcs", "--n-neighbors": "n_neighbors"}
+SC_FLAGS = {"--normalize": ("normalize", True), "--no-normalize": ("normalize", False)}
+#: issue 15's SIM criterion: the default's AP may not fall by more than this from REFERENCE_AP.
+AP_TOLERANCE = 0.005
+#: AP of the default (`none`; `noprior-none` for no prior) per data set and prior noise, mean over seeds
+#: 0-2, copied from benchmarks/results/ACCURACY.json as it was before issue 15 (written 2026-11-25 by
+#: `python benchmarks/bench_accuracy.py --report-only`; runs of git 1ef5b3e, package digest 5a8997062395).
+REFERENCE_AP: dict[tuple[str, str, str], float] = {
+    ("sim350", "0.025", "none"): 0.979737, ("sim350", "0.05", "none"): 0.958488,
+    ("sim350", "0.1", "none"): 0.903225, ("sim350", "none", "noprior-none"): 0.623093,
+    ("sim600", "0.025", "none"): 0.976956, ("sim600", "0.05", "none"): 0.950616,
+    ("sim600", "0.1", "none"): 0.893783, ("sim600", "none", "noprior-none"): 0.570136,
+    ("sim2000", "0.025", "none"): 0.968713, ("sim2000", "0.05", "none"): 0.932648,
+    ("sim2000", "0.1", "none"): 0.859179, ("sim2000", "none", "noprior-none"): 0.361385,
+}
 #: --quick: the tiny simulated network, one seed, few epochs.
 QUICK = {"datasets": ["quick"], "seeds": [0], "epochs": 5}
 
 KIND = {**{m: "dashgrn" for m in METHODS}, **{m: "dashgrn, no prior" for m in NO_PRIOR},
-        **{c: "control" for c in CONTROLS}, "grnboost2": "peer"}
+        **{c: "control" for c in CONTROLS}, "grnboost2": "peer", "prior+grnboost2": "control"}
 
 # --------------------------------------------------------------------------------------------
 
@@ -119,7 +165,11 @@ class Dataset:
     expr: Path
     truth: Path
     prior_pattern: str  # with {noise}
-    sim_options: list[str] | None = None  # None: a fixed file set (SIM350)
+    sim_options: list[str] | None = None  # None: a fixed file set (SIM350, DREAM4)
+    # not in the key (cached runs of the SIM sets keep their keys):
+    noises: tuple[str, ...] = tuple(NOISE)  # the prior noise levels it has
+    family: str = "sim"
+    snapshots: bool = False  # single-cell snapshots without time (run in pseudotime)
 
     def prior(self, noise: str) -> Path:
         return Path(self.prior_pattern.format(noise=noise))
@@ -131,6 +181,15 @@ class Dataset:
 
 
 def dataset(name: str) -> Dataset:
+    if name in DREAM4:
+        d = DATA / "dream4" / DREAM4[name]
+        return Dataset(name, d / "expression.csv", d / "truth.tsv", str(d / "prior_noise_{noise}.tsv"),
+                       noises=tuple(DATASET_NOISE[name]), family="dream4")
+    if name in PSEUDOTIME:
+        d = RUNS / "accuracy" / "data" / name
+        return Dataset(name, d / "expression.h5ad", d / "truth.tsv", str(d / "prior_noise_{noise}.tsv"),
+                       [*PSEUDOTIME[name], "--prior-noise", ",".join(DATASET_NOISE[name])],
+                       noises=tuple(DATASET_NOISE[name]), family="pseudo", snapshots=True)
     if name == "sim350":
         return Dataset(name, DATA / "sim350_sim150_noise0.025.h5ad", DATA / "sim350_truth.tsv",
                        str(DATA / "sim350_prior_noise_{noise}.tsv"))
@@ -138,7 +197,8 @@ def dataset(name: str) -> Dataset:
         d = RUNS / "accuracy" / "data" / name
         return Dataset(name, d / "expression.h5ad", d / "truth.tsv", str(d / "prior_noise_{noise}.tsv"),
                        [*SIMULATED[name], "--prior-noise", ",".join(NOISE)])
-    raise SystemExit(f"error: unknown data set {name!r} (known: sim350, {', '.join(SIMULATED)})")
+    raise SystemExit(f"error: unknown data set {name!r} (known: sim350, {', '.join(SIMULATED)}, "
+                     f"{', '.join(DREAM4)}, {', '.join(PSEUDOTIME)}; families: {', '.join(FAMILIES)})")
 
 
 def _rel(p: Path) -> str:
@@ -160,9 +220,9 @@ def _digest(obj) -> str:
 def ensure_data(ds: Dataset) -> None:
     """Simulate a data set into benchmarks/runs/accuracy/data/<name>/ unless it is there with the same options."""
     if ds.sim_options is None:
-        missing = [p for p in (ds.expr, ds.truth, *(ds.prior(n) for n in NOISE)) if not p.is_file()]
+        missing = [p for p in (ds.expr, ds.truth, *(ds.prior(n) for n in ds.noises)) if not p.is_file()]
         if missing:
-            raise SystemExit(f"error: SIM350 files missing: {', '.join(map(str, missing))} (expected in {DATA})")
+            raise SystemExit(f"error: {ds.name} files missing: {', '.join(map(str, missing))} (expected in {DATA})")
         return
     out = ds.expr.parent
     stamp = out / "bench_key.json"
@@ -289,9 +349,15 @@ def _shared_training(t: Task, threads: int) -> tuple[Path, float, float, str]:
         return base / "out", wall, peak, command
 
 
+def _shared(t: Task) -> bool:
+    """Shared training (see SHARED_TRAINING), except on snapshots: there the prior also chooses the
+    genes that are kept (dashgrn.singlecell), so a prior-free training is not the same model."""
+    return t.method in SHARED_TRAINING and not t.ds.snapshots
+
+
 def run_infer(t: Task, threads: int, jobs: int) -> list[dict]:
     out = t.dir / "out"
-    if t.method in SHARED_TRAINING:
+    if _shared(t):
         trained, train_wall, peak, train_cmd = _shared_training(t, threads)
         cmd = [*DASHGRN, "-q", "export", str(trained / "checkpoint.pt"), "--out", str(out), "--overwrite"]
         cmd += ["--no-prior"] if t.key["prior"] is None else ["--prior", str(t.ds.prior(t.noise))]
@@ -336,11 +402,47 @@ def run_infer(t: Task, threads: int, jobs: int) -> list[dict]:
         "best_epoch": summ.get("training", {}).get("best_epoch"),
         "epochs_run": summ.get("training", {}).get("epochs_run"),
         "pruning": cfg.get("pruning"), "epochs": cfg.get("epochs"),
-        "command": " ".join(["dashgrn", *cmd[3:]]) if t.method not in SHARED_TRAINING
+        "command": " ".join(["dashgrn", *cmd[3:]]) if not _shared(t)
         else f"{train_cmd}; then dashgrn {' '.join(cmd[3:])}",
-        "shared_training": t.method in SHARED_TRAINING,
+        "shared_training": _shared(t),
     })
+    if t.ds.snapshots:
+        rec["pseudotime_spearman"] = _pseudotime_spearman(out, t.ds)
     return [rec]
+
+
+def _pseudotime_spearman(run_dir: Path, ds: Dataset) -> float | None:
+    """Spearman correlation of a snapshot run's pseudotime (singlecell_cells.tsv.gz) with the hidden
+    simulation time (cell_times.tsv)."""
+    import pandas as pd
+
+    cells_f, times_f = run_dir / "singlecell_cells.tsv.gz", ds.expr.parent / "cell_times.tsv"
+    if not (cells_f.is_file() and times_f.is_file()):
+        return None
+    cells = pd.read_csv(cells_f, sep="\t").drop_duplicates("cell").set_index("cell")
+    true = pd.read_csv(times_f, sep="\t").set_index("cell").loc[cells.index, "time"]
+    return float(cells["pseudotime"].rank().corr(true.rank()))
+
+
+def sc_config(name: str):
+    """The SingleCellConfig that `dashgrn infer` builds from DATASET_OPTIONS[name] (its single-cell part)."""
+    from dataclasses import fields
+
+    from dashgrn.config import SingleCellConfig
+
+    kinds = {f.name: f.type for f in fields(SingleCellConfig)}
+    opts, kw, i = DATASET_OPTIONS.get(name, []), {}, 0
+    while i < len(opts):
+        o = opts[i]
+        if o in SC_FLAGS:
+            kw[SC_FLAGS[o][0]] = SC_FLAGS[o][1]
+        elif o in SC_OPTIONS:
+            field_ = SC_OPTIONS[o]
+            v = opts[i + 1]
+            kw[field_] = int(v) if "int" in str(kinds[field_]) else v
+            i += 1
+        i += 1
+    return SingleCellConfig(**kw)
 
 
 CONTROL_TIMER = """
@@ -355,18 +457,83 @@ print(json.dumps(out))
 """
 
 
+#: how each control of a snapshot set saw the data (recorded with its row, shown in the report).
+SNAPSHOT_INPUT = {
+    "prior-only": "the prior's edges",
+    "spearman": "every cell as one sample, counts as they are (no time, no pseudotime)",
+    "linear-ode": "the time course dashgrn trains on: cells ordered by the same DPT pseudotime "
+                  "(dashgrn.singlecell.prepare_snapshots, the run's options, seed 0, no prior: every expressed "
+                  "gene), normalize_total + log1p, averaged in the same pseudotime windows; dt = window pseudotime",
+    "grnboost2": "every cell as one sample, counts as they are (no time, no pseudotime)",
+}
+
+
+def _snapshot_controls(t: Task, prior: Path, k: int) -> tuple[dict, dict, dict, dict]:
+    """The control rows of a snapshot data set, computed here with dashgrn.evaluate's functions (`dashgrn
+    evaluate --controls` needs times): the evaluations (full ranking, top k), seconds per control, extras."""
+    from dashgrn.evaluate import linear_ode_matrix, prior_first, score_networks, spearman_matrix
+    from dashgrn.io import read_expression, read_prior, read_truth
+    from dashgrn.singlecell import prepare_snapshots
+
+    expr = read_expression(t.ds.expr, require_time=False)
+    pnet, gold = read_prior(prior), read_truth(t.ds.truth)
+    timing, preds = {}, {}
+    t0 = time.perf_counter()
+    preds["spearman"] = _pair_table(list(expr.genes), spearman_matrix(expr))
+    timing["spearman"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    tc, rec = prepare_snapshots(expr, None, sc_config(t.ds.name), seed=0)
+    preds["linear-ode"] = _pair_table(list(tc.genes), linear_ode_matrix(tc))
+    timing["linear-ode"] = time.perf_counter() - t0
+    for name in ("spearman", "linear-ode"):
+        preds[f"prior+{name}"] = prior_first(preds[name], pnet)
+    kw = {"prior": pnet, "random": False, "n_permutations": 0}
+    t0 = time.perf_counter()
+    full = score_networks(preds, gold, **kw).to_dict()
+    wall = time.perf_counter() - t0
+    top = score_networks(preds, gold, top_k=k, **kw).to_dict()
+    cells = rec.cells.drop_duplicates("cell").set_index("cell")
+    extra = {"time_points": int(rec.counts["time_points"]), "lineages": int(rec.counts["lineages"]),
+             "genes_linear_ode": len(tc.genes), "evaluate_seconds": wall}
+    times_f = t.ds.expr.parent / "cell_times.tsv"
+    if times_f.is_file():
+        import pandas as pd
+
+        true = pd.read_csv(times_f, sep="\t").set_index("cell").loc[cells.index, "time"]
+        extra["pseudotime_spearman"] = float(cells["pseudotime"].rank().corr(true.rank()))
+    return full, top, timing, extra
+
+
+def _pair_table(genes: list[str], signed):
+    """Every ordered pair of distinct genes with the matrix's |value| as weight (dashgrn.evaluate's layout)."""
+    import numpy as np
+    import pandas as pd
+
+    n = len(genes)
+    r, c = np.nonzero(~np.eye(n, dtype=bool))
+    g = np.asarray(genes, dtype=object)
+    w = np.asarray(signed)[r, c]
+    return pd.DataFrame({"regulator": g[r], "target": g[c], "weight": np.abs(w), "sign": np.sign(w).astype(np.int8)})
+
+
 def run_controls(t: Task, threads: int, jobs: int) -> list[dict]:
     prior = t.ds.prior(t.noise)
     k = n_true_edges(t.ds.truth)
-    base = ["--prior", str(prior), "--controls", str(t.ds.expr)]
-    t0 = time.perf_counter()
-    full = evaluate(prior, t.ds.truth, *base)
-    wall = time.perf_counter() - t0
-    top = evaluate(prior, t.ds.truth, *base, "--top-k", str(k))
-    env = {**os.environ, **{v: str(threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}}
-    proc = subprocess.run([sys.executable, "-c", CONTROL_TIMER, str(t.ds.expr)], check=False, capture_output=True,
-                          text=True, env=env)
-    timing = json.loads(proc.stdout) if proc.returncode == 0 else {}
+    extra: dict = {}
+    if t.ds.snapshots:
+        full, top, timing, extra = _snapshot_controls(t, prior, k)
+        wall = extra.pop("evaluate_seconds")
+    else:
+        base = ["--prior", str(prior), "--controls", str(t.ds.expr)]
+        t0 = time.perf_counter()
+        full = evaluate(prior, t.ds.truth, *base)
+        wall = time.perf_counter() - t0
+        top = evaluate(prior, t.ds.truth, *base, "--top-k", str(k))
+        env = {**os.environ, **{v: str(threads) for v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                                          "MKL_NUM_THREADS")}}
+        proc = subprocess.run([sys.executable, "-c", CONTROL_TIMER, str(t.ds.expr)], check=False,
+                              capture_output=True, text=True, env=env)
+        timing = json.loads(proc.stdout) if proc.returncode == 0 else {}
     rows_full = {r["method"]: r for r in full["methods"]}
     rows_top = {r["method"]: r for r in top["methods"]}
     pairs = full["universe"]["n_pairs"]
@@ -379,7 +546,9 @@ def run_controls(t: Task, threads: int, jobs: int) -> list[dict]:
         sec = timing.get(name.removeprefix("prior+"))
         rec.update({"method": name, "cut": "prior edges" if natural else f"top {k}", "weight_sparsity": None,
                     "seconds": sec, "peak_mib": None, "evaluate_seconds": wall,
-                    "noise_independent": name in CONTROLS_NO_PRIOR})
+                    "noise_independent": name in CONTROLS_NO_PRIOR, **extra})
+        if t.ds.snapshots:
+            rec["input"] = SNAPSHOT_INPUT[name.removeprefix("prior+")]
         recs.append(rec)
     return recs
 
@@ -397,6 +566,47 @@ def run_grnboost2(t: Task, threads: int, jobs: int) -> list[dict]:
     rec = _metrics(full["methods"][0], top["methods"][0], full["universe"]["n_pairs"])
     rec.update({"cut": f"top {k}", "weight_sparsity": None, "seconds": wall, "peak_mib": peak,
                 "command": " ".join(cmd[1:])})
+    if t.ds.snapshots:
+        rec["input"] = SNAPSHOT_INPUT["grnboost2"]
+    return [rec]
+
+
+def _grnboost2_task(root: Path, ds: Dataset, seed: int) -> Task:
+    key = {"kind": "grnboost2", "data": ds.key, "options": GRNBOOST2_OPTIONS, "seed": seed}
+    return Task("grnboost2", ds, "none", "grnboost2", seed, key, root, run_grnboost2)
+
+
+def run_prior_grnboost2(t: Task, threads: int, jobs: int) -> list[dict]:
+    """GRNBoost2's ranking (its cached run of the same seed) put prior-first like the prior+X controls:
+    the prior's pairs first, each group by importance; pairs GRNBoost2 gave no importance weigh 0."""
+    import numpy as np
+
+    from dashgrn.evaluate import prior_first, score_networks
+    from dashgrn.io import read_prediction, read_prior, read_truth
+
+    src = _grnboost2_task(t.root, t.ds, t.seed)
+    if src.cached() is None or not (src.dir / "grnboost2.tsv").is_file():
+        raise RuntimeError(f"no GRNBoost2 run of {src.label} yet (run --methods grnboost2 first)")
+    t0 = time.perf_counter()
+    pnet, gold = read_prior(t.ds.prior(t.noise)), read_truth(t.ds.truth)
+    g = read_prediction(src.dir / "grnboost2.tsv")
+    truth_genes = sorted(set(gold.edges["regulator"].astype(str)) | set(gold.edges["target"].astype(str))
+                         if hasattr(gold, "edges") else set())
+    genes = sorted(set(truth_genes) | set(g["regulator"].astype(str)) | set(g["target"].astype(str)))
+    pos = {x: i for i, x in enumerate(genes)}
+    W = np.zeros((len(genes), len(genes)))
+    W[g["regulator"].astype(str).map(pos).to_numpy(), g["target"].astype(str).map(pos).to_numpy()] = g["weight"].abs()
+    table = prior_first(_pair_table(genes, W), pnet)
+    k = n_true_edges(t.ds.truth)
+    kw = {"random": False, "n_permutations": 0}
+    full = score_networks({"prior+grnboost2": table}, gold, **kw).to_dict()
+    top = score_networks({"prior+grnboost2": table}, gold, top_k=k, **kw).to_dict()
+    rec = _metrics(full["methods"][0], top["methods"][0], full["universe"]["n_pairs"])
+    rec.update({"method": "prior+grnboost2", "cut": f"top {k}", "weight_sparsity": None, "seconds": None,
+                "peak_mib": None, "evaluate_seconds": time.perf_counter() - t0,
+                "source": _rel(src.dir / "grnboost2.tsv")})
+    if t.ds.snapshots:
+        rec["input"] = SNAPSHOT_INPUT["grnboost2"]
     return [rec]
 
 
@@ -439,27 +649,35 @@ def build_tasks(root: Path, datasets: list[str], noises: list[str], seeds: list[
     extra = ["--epochs", str(epochs)] if epochs is not None else []
     for name in datasets:
         ds = dataset(name)
+        ds_noises = [n for n in noises if n in ds.noises]  # the levels this data set has
         for m in methods:
             if m in METHODS:
                 opts = [*METHODS[m], *DATASET_OPTIONS.get(name, []), *extra]
-                for noise in (["none"] if m in NO_PRIOR else noises):
+                for noise in (["none"] if m in NO_PRIOR else ds_noises):
                     for s in seeds:
                         key = {"kind": "infer", "data": ds.key, "noise": noise, "options": opts, "seed": s,
                                "prior": None if m in NO_PRIOR else _rel(ds.prior(noise))}
                         tasks.append(Task("infer", ds, noise, m, s, key, root, run_infer))
             elif m == "controls":
-                for noise in noises:
+                for noise in ds_noises:
                     key = {"kind": "controls", "data": ds.key, "noise": noise, "controls": CONTROLS,
                            "cut": "top-k true edges"}
+                    if ds.snapshots:  # computed here from the pseudotime time course (not in the SIM keys)
+                        key["singlecell"] = DATASET_OPTIONS.get(name, [])
                     tasks.append(Task("controls", ds, noise, "controls", None, key, root, run_controls))
             elif m == "grnboost2":
                 for s in GRNBOOST2_SEEDS:
-                    key = {"kind": "grnboost2", "data": ds.key, "options": GRNBOOST2_OPTIONS, "seed": s}
-                    tasks.append(Task("grnboost2", ds, "none", "grnboost2", s, key, root, run_grnboost2))
+                    g = _grnboost2_task(root, ds, s)
+                    tasks.append(g)
+                    for noise in ds_noises:  # prior+GRNBoost2: scored from that run (after it)
+                        key = {"kind": "prior+grnboost2", "grnboost2": _digest(g.key), "noise": noise,
+                               "prior": _rel(ds.prior(noise)), "cut": "top-k true edges"}
+                        tasks.append(Task("prior+grnboost2", ds, noise, "prior+grnboost2", s, key, root,
+                                          run_prior_grnboost2))
     # dedupe (a method may be selected twice); per data set: GRNBoost2 and the controls first, then
     # dashgrn seed by seed, so that partial results cover every method
     seen, out = set(), []
-    rank = {"grnboost2": 0, "controls": 1, "infer": 2}
+    rank = {"grnboost2": 0, "prior+grnboost2": 1, "controls": 1, "infer": 2}
     order = {m: i for i, m in enumerate(METHODS)}
     # noise before seed: the shared trainings of different seeds then run side by side with --jobs 2
     # (one run at a time is as fast now: a run's two ensemble members share the cores)
@@ -477,10 +695,12 @@ def build_tasks(root: Path, datasets: list[str], noises: list[str], seeds: list[
 
 COLS = [  # key, header, format
     ("average_precision", "AUPRC", "pm3"), ("auroc", "AUROC", "pm3"), ("epr", "EPR", "f2"),
-    ("balanced_accuracy", "BA", "pm3"), ("n_edges", "edges", "int"), ("net_sparsity", "net. sparsity", "pct"),
+    ("balanced_accuracy", "BA", "pm3"), ("precision", "precision", "pm3"), ("f1", "F1", "pm3"),
+    ("n_edges", "edges", "int"), ("net_sparsity", "net. sparsity", "pct"),
     ("weight_sparsity", "weight sparsity", "pct"), ("seconds", "runtime (s)", "f0"), ("peak_mib", "peak MiB", "f0"),
 ]
-ORDER = [*[m for m in METHODS if m not in NO_PRIOR], *[m for m in METHODS if m in NO_PRIOR], *CONTROLS, "grnboost2"]
+ORDER = [*[m for m in METHODS if m not in NO_PRIOR], *[m for m in METHODS if m in NO_PRIOR], *CONTROLS, "grnboost2",
+         "prior+grnboost2"]
 
 
 def _vals(rs: list[dict], k: str) -> list[float]:
@@ -504,6 +724,11 @@ def _cell(rs: list[dict], k: str, fmt: str) -> str:
     return f"{mean:,.0f}" if mean >= 10 else f"{mean:.1f}"
 
 
+def _ds_noises(name: str, noises: list[str]) -> list[str]:
+    """The selected prior noise levels that data set ``name`` has."""
+    return [n for n in noises if n in dataset(name).noises]
+
+
 def group(records: list[dict], name: str, noise: str) -> dict[str, list[dict]]:
     """Records of one data set at one noise level, by method (noise-independent runs included)."""
     out: dict[str, list[dict]] = {}
@@ -524,7 +749,7 @@ def summary(records: list[dict], datasets: list[str], noises: list[str]) -> str:
              "| data set | prior noise | dashgrn AUPRC | best control (AUPRC) | margin | dashgrn BA | prior BA | "
              "no prior: dashgrn AUPRC | linear-ode | GRNBoost2 |", "|" + "---|" * 10]
     for name in datasets:
-        for noise in noises:
+        for noise in _ds_noises(name, noises):
             g = group(records, name, noise)
             ours = _vals(g.get(DEFAULT, []), "average_precision")
             ctrl = {m: _vals(g.get(m, []), "average_precision") for m in CONTROLS}
@@ -545,10 +770,126 @@ def summary(records: list[dict], datasets: list[str], noises: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: issue 15: the controls a no-prior run and a prior run are compared with (GRNBoost2 counts as one).
+NOPRIOR_CONTROLS = ["spearman", "linear-ode", "grnboost2"]
+PRIOR_CONTROLS = ["prior+spearman", "prior+linear-ode", "prior+grnboost2"]
+ISSUE15_NOISE = "0.1"
+
+
+def _mean(rs: list[dict], k: str) -> float | None:
+    v = _vals(rs, k)
+    return statistics.fmean(v) if v else None
+
+
+def _best(g: dict[str, list[dict]], names: list[str]) -> tuple[str | None, float | None]:
+    """The method of ``names`` with the highest mean AP in ``g``, and that AP."""
+    vals = {m: _mean(g.get(m, []), "average_precision") for m in names}
+    vals = {m: v for m, v in vals.items() if v is not None}
+    if not vals:
+        return None, None
+    m = max(vals, key=vals.get)
+    return m, vals[m]
+
+
+def _f(v: float | None, fmt: str = ".3f") -> str:
+    return "–" if v is None else format(v, fmt)
+
+
+def _check(a: float | None, b: float | None) -> str:
+    """pass when a >= b (both known)."""
+    if a is None or b is None:
+        return "–"
+    return "pass" if a >= b - 1e-12 else "**fail**"
+
+
+def issue15(records: list[dict], datasets: list[str]) -> str:
+    """Issue 15's "Done when" figures per data-set family, from the cached records."""
+    lines = ["### Issue 15 checks", "",
+             "The figures of issue 15's \"Done when\", computed from the records of the tables below: dashgrn's "
+             "rows are the default (`none`) and its no-prior run (`noprior-none`), means over seeds; a control's "
+             "AP is its full ranking; BA and F1 are of dashgrn's exported network and of the prior's own edges "
+             "(`prior-only`). GRNBoost2 counts as a control, prior+GRNBoost2 as a prior+control. `pass` / "
+             "**fail** per criterion; – where a run is missing (a mean over sets needs every set).", ""]
+    fam = {f: [d for d in datasets if dataset(d).family == f] for f in ("dream4", "pseudo", "sim")}
+    nz = ISSUE15_NOISE
+    if fam["dream4"]:
+        lines += [f"#### DREAM4 (prior noise {nz})", "",
+                  "| set | dashgrn no-prior AP | best no-prior control (AP) | dashgrn AP | best prior+control (AP) | "
+                  "export BA | prior BA | BA ≥ prior BA − 0.005 | export F1 | prior F1 | F1 ≥ prior F1 | seeds |",
+                  "|" + "---|" * 12]
+        cols: dict[str, list] = {"np": [], "bnp": [], "ap": [], "bp": []}
+        for name in fam["dream4"]:
+            g = group(records, name, nz)
+            np_ap = _mean(g.get("noprior-none", []), "average_precision")
+            bn, bnv = _best(g, NOPRIOR_CONTROLS)
+            ap = _mean(g.get(DEFAULT, []), "average_precision")
+            bp, bpv = _best(g, PRIOR_CONTROLS)
+            ba, pba = _mean(g.get(DEFAULT, []), "balanced_accuracy"), _mean(g.get("prior-only", []), "balanced_accuracy")
+            f1, pf1 = _mean(g.get(DEFAULT, []), "f1"), _mean(g.get("prior-only", []), "f1")
+            for k, v in (("np", np_ap), ("bnp", bnv), ("ap", ap), ("bp", bpv)):
+                cols[k].append(v)
+            seeds = f"{len(g.get(DEFAULT, []))} / {len(g.get('noprior-none', []))}"
+            lines.append(
+                f"| {name} | {_f(np_ap)} | {f'{bn} ({bnv:.3f})' if bn else '–'} | {_f(ap)} | "
+                f"{f'{bp} ({bpv:.3f})' if bp else '–'} | {_f(ba)} | {_f(pba)} | "
+                f"{_check(ba, None if pba is None else pba - 0.005)} | {_f(f1)} | {_f(pf1)} | {_check(f1, pf1)} | "
+                f"{seeds} |")
+
+        def m(k: str) -> float | None:
+            return None if (not cols[k] or None in cols[k]) else statistics.fmean(cols[k])
+
+        lines += ["", f"- mean no-prior AP over the {len(fam['dream4'])} sets: dashgrn {_f(m('np'))} vs mean best "
+                  f"no-prior control {_f(m('bnp'))}: {_check(m('np'), m('bnp'))}",
+                  f"- mean AP with the {nz} prior: dashgrn {_f(m('ap'))} vs mean best prior+control + 0.01 = "
+                  f"{_f(None if m('bp') is None else m('bp') + 0.01)}: "
+                  f"{_check(m('ap'), None if m('bp') is None else m('bp') + 0.01)}",
+                  "- export BA and F1 against the prior: per set, in the table (seeds: default / no-prior runs).", ""]
+    if fam["pseudo"]:
+        lines += [f"#### Pseudotime snapshots (prior noise {nz})", "",
+                  "| set | dashgrn AP | best prior+control (AP) | AP ≥ best | export BA | prior BA | BA ≥ prior | "
+                  "export F1 | prior F1 | F1 ≥ prior | no-prior AP | best no-prior control (AP) | "
+                  "pseudotime Spearman (dashgrn runs / controls) | seeds |",
+                  "|" + "---|" * 14]
+        for name in fam["pseudo"]:
+            g = group(records, name, nz)
+            ap = _mean(g.get(DEFAULT, []), "average_precision")
+            bp, bpv = _best(g, PRIOR_CONTROLS)
+            bn, bnv = _best(g, NOPRIOR_CONTROLS)
+            ba, pba = _mean(g.get(DEFAULT, []), "balanced_accuracy"), _mean(g.get("prior-only", []), "balanced_accuracy")
+            f1, pf1 = _mean(g.get(DEFAULT, []), "f1"), _mean(g.get("prior-only", []), "f1")
+            sp_runs = _mean([r for m_ in (DEFAULT, "noprior-none") for r in g.get(m_, [])], "pseudotime_spearman")
+            sp_ctrl = _mean(g.get("linear-ode", []), "pseudotime_spearman")
+            lines.append(
+                f"| {name} | {_f(ap)} | {f'{bp} ({bpv:.3f})' if bp else '–'} | {_check(ap, bpv)} | {_f(ba)} | "
+                f"{_f(pba)} | {_check(ba, pba)} | {_f(f1)} | {_f(pf1)} | {_check(f1, pf1)} | "
+                f"{_f(_mean(g.get('noprior-none', []), 'average_precision'))} | "
+                f"{f'{bn} ({bnv:.3f})' if bn else '–'} | {_f(sp_runs, '.2f')} / {_f(sp_ctrl, '.2f')} | "
+                f"{len(g.get(DEFAULT, []))} |")
+        lines += ["", "Pseudotime Spearman: rank correlation of the DPT pseudotime with the hidden simulation time "
+                  "(cell_times.tsv) over the cells; the controls' is the pseudotime linear-ode was given.", ""]
+    if fam["sim"]:
+        lines += [f"#### SIM350, sim600, sim2000: AP of the default against the reference (tolerance "
+                  f"{AP_TOLERANCE})", "",
+                  "Reference: `REFERENCE_AP` in benchmarks/bench_accuracy.py, copied from "
+                  "benchmarks/results/ACCURACY.json as it was before issue 15 (2026-11-25; runs of git 1ef5b3e).", "",
+                  "| set | prior noise | row | AP now | reference AP | AP ≥ reference − 0.005 | seeds |",
+                  "|" + "---|" * 7]
+        for name in fam["sim"]:
+            for (d, noise, method), ref in REFERENCE_AP.items():
+                if d != name:
+                    continue
+                g = group(records, name, NOISE[0] if noise == "none" else noise)
+                ap = _mean(g.get(method, []), "average_precision")
+                lines.append(f"| {name} | {noise} | {method} | {_f(ap)} | {ref:.3f} | "
+                             f"{_check(ap, ref - AP_TOLERANCE)} | {len(g.get(method, []))} |")
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
 def tables(records: list[dict], datasets: list[str], noises: list[str], expected: dict) -> str:
     lines = []
     for name in datasets:
-        for noise in noises:
+        for noise in _ds_noises(name, noises):
             g = group(records, name, noise)
             lines += [f"### {name}, prior noise {noise}", "",
                       "| method | kind | runs | " + " | ".join(h for _, h, _ in COLS) + " | BA cut |",
@@ -562,6 +903,8 @@ def tables(records: list[dict], datasets: list[str], noises: list[str], expected
                 if n_exp is None and not rs:
                     continue
                 mark = " †" if (m in NO_PRIOR or m in CONTROLS_NO_PRIOR or m == "grnboost2") else ""
+                if m == "prior+grnboost2" and not rs and n_exp is None:
+                    continue
                 runs = f"{len(rs)}" if n_exp in (None, len(rs)) else f"{len(rs)}/{n_exp}"
                 cut = rs[0].get("cut", "") if rs else ""
                 lines.append(f"| {m}{mark} | {KIND.get(m, '')} | {runs} | "
@@ -575,7 +918,7 @@ def tables(records: list[dict], datasets: list[str], noises: list[str], expected
 MARKERS = {"none": ("o", "C3"), "dash": ("P", "C5"), "prior": ("s", "C0"), "imp": ("^", "C2"),
            "noprior-imp": ("^", "C2"), "noprior-none": ("o", "C3"), "prior-only": ("*", "k"),
            "spearman": ("p", "C9"), "linear-ode": ("h", "C4"), "grnboost2": ("D", "C1")}
-NOT_DRAWN = {"prior+spearman", "prior+linear-ode"}
+NOT_DRAWN = {"prior+spearman", "prior+linear-ode", "prior+grnboost2"}
 
 
 def figure(records: list[dict], datasets: list[str], noise: str, path: Path) -> None:
@@ -702,11 +1045,13 @@ def write_report(records: list[dict], failures: list[str], datasets: list[str], 
                  expected: dict, results: Path, command: str, root: Path) -> Path:
     results.mkdir(parents=True, exist_ok=True)
     figs = []
-    for noise in noises:
-        if any(r["noise"] in (noise, "none") for r in records):
-            p = results / f"accuracy_noise{noise}.png"
-            figure(records, datasets, noise, p)
-            figs.append(p)
+    for fam in dict.fromkeys(dataset(d).family for d in datasets):  # SIM keeps its file names
+        for noise in noises:
+            names = [d for d in datasets if dataset(d).family == fam and noise in dataset(d).noises]
+            if names and any(r["noise"] in (noise, "none") and r["dataset"] in names for r in records):
+                p = results / (f"accuracy_noise{noise}.png" if fam == "sim" else f"accuracy_{fam}_noise{noise}.png")
+                figure(records, names, noise, p)
+                figs.append(p)
     versions = _versions()
     commits = sorted({str(r.get("git")) for r in records})
     runs_code = [r.get("code") for r in records if r.get("kind", "").startswith("dashgrn")]
@@ -764,12 +1109,22 @@ def write_report(records: list[dict], failures: list[str], datasets: list[str], 
         f"as a candidate regulator (BEELINE's default) and seed{'s' if len(GRNBOOST2_SEEDS) > 1 else ''} "
         f"{', '.join(map(str, GRNBOOST2_SEEDS))}.",
         "- `runs` a/b: a of b expected runs are done (the rest not yet run or failed).",
+        "- **precision**, **F1**: of the same network as BA (for controls without a natural cut: the top K).",
+        "- DREAM4 (`dream4-*`): the four in-silico time-series sets of `../shared/data/dream4` (read in place; "
+        "5 or 10 series of 21 points; their only prior is noise 0.1). **pseudo-***: `dashgrn simulate` "
+        "snapshots (2,000 cells of 150 trajectories from one shared start, Poisson counts, no time; prior "
+        "noise 0.1), run by dashgrn with `--root-group cell_type=stem` (scanpy DPT pseudotime). How each "
+        "control saw the snapshots: " + "; ".join(f"**{k}**: {v}" for k, v in SNAPSHOT_INPUT.items()) + ".",
+        "- **prior+grnboost2**: GRNBoost2's ranking put prior-first (the prior's pairs first, each group by "
+        "importance), as the prior+X controls; scored from the cached GRNBoost2 run.",
         "",
     ]
     for p in figs:
-        head.append(f"![prior noise {p.stem.removeprefix('accuracy_noise')}]({p.name})")
+        head.append(f"![{p.stem.removeprefix('accuracy_').replace('_', ', ').replace('noise', 'prior noise ')}]"
+                    f"({p.name})")
     head.append("")
-    body = summary(records, datasets, noises) + "\n" + tables(records, datasets, noises, expected)
+    body = (issue15(records, datasets) + "\n" + summary(records, datasets, noises) + "\n"
+            + tables(records, datasets, noises, expected))
     tail = []
     if failures:
         tail += ["## Failed runs", "", *[f"- {f}" for f in failures], ""]
@@ -792,9 +1147,11 @@ def main(argv: list[str] | None = None) -> int:
     all_methods = [*METHODS, "controls", "grnboost2"]
     ap = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()),
                                  formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__)
-    ap.add_argument("--datasets", default=",".join(DATASETS), help=f"comma-separated (default: %(default)s; "
-                    f"also: {', '.join(d for d in SIMULATED if d not in DATASETS)})")
-    ap.add_argument("--noise", default=",".join(NOISE), help="prior noise levels (default: %(default)s)")
+    ap.add_argument("--datasets", default=",".join(DATASETS), help=f"comma-separated data sets or families "
+                    f"({', '.join(FAMILIES)}) (default: %(default)s; also: "
+                    f"{', '.join(d for d in SIMULATED if d not in DATASETS)})")
+    ap.add_argument("--noise", default=",".join(NOISE), help="prior noise levels; each data set runs those it has "
+                    "(SIM: 0.025, 0.05, 0.1; DREAM4 and pseudo: 0.1) (default: %(default)s)")
     ap.add_argument("--seeds", default=",".join(map(str, SEEDS)), help="dashgrn seeds (default: %(default)s)")
     ap.add_argument("--methods", default=",".join(all_methods), help="comma-separated (default: %(default)s)")
     ap.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1)")
@@ -806,6 +1163,8 @@ def main(argv: list[str] | None = None) -> int:
                     "result was made with other dashgrn code (package digest)")
     ap.add_argument("--report-only", action="store_true", help="only rebuild the report from cached results")
     ap.add_argument("--dry-run", action="store_true", help="list the runs that would be run, and stop")
+    ap.add_argument("--data-only", action="store_true", help="only build (simulate) the selected data sets "
+                    "that are not cached yet (with --rerun: rebuild them), and stop")
     ap.add_argument("--keep-outputs", action="store_true", help="keep network.graphml, new_edges.tsv and a "
                     "large edges.tsv as written (default: removed / gzipped after scoring)")
     ap.add_argument("--results", type=Path, help="report folder (default: benchmarks/results, or the cache "
@@ -814,16 +1173,18 @@ def main(argv: list[str] | None = None) -> int:
     global SLIM
     SLIM = not args.keep_outputs
 
-    datasets, noises = _split(args.datasets), _split(args.noise)
+    datasets = list(dict.fromkeys(d for x in _split(args.datasets) for d in FAMILIES.get(x, [x])))
+    noises = _split(args.noise)
     seeds = [int(s) for s in _split(args.seeds)]
     methods = _split(args.methods)
     epochs = args.epochs
     for m in methods:
         if m not in all_methods:
             ap.error(f"unknown method {m!r} (known: {', '.join(all_methods)})")
+    known_noise = list(dict.fromkeys([*NOISE, *(n for v in DATASET_NOISE.values() for n in v)]))
     for n in noises:
-        if n not in NOISE:
-            ap.error(f"unknown noise level {n!r} (known: {', '.join(NOISE)})")
+        if n not in known_noise:
+            ap.error(f"unknown noise level {n!r} (known: {', '.join(known_noise)})")
     smoke = args.quick or epochs is not None
     if args.quick:
         datasets = QUICK["datasets"] if args.datasets == ",".join(DATASETS) else datasets
@@ -835,6 +1196,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         root = RUNS / "accuracy"
     results = args.results or (root / "report" if smoke else RESULTS)
+    if args.data_only:
+        for name in datasets:
+            ds = dataset(name)
+            if args.rerun and ds.sim_options is not None:
+                (ds.expr.parent / "bench_key.json").unlink(missing_ok=True)
+            ensure_data(ds)
+            print(f"[data] {name}: {_rel(ds.expr.parent)}", flush=True)
+        return 0
     jobs = max(1, args.jobs)
     threads = args.threads or max(1, (os.cpu_count() or 1) // jobs)
 
@@ -849,7 +1218,9 @@ def main(argv: list[str] | None = None) -> int:
     n_failed = 0
     if not args.report_only:
         todo = [t for t in selected if (args.rerun or t.cached() is None or (args.rerun_stale and t.stale()))
-                and (t.kind != "grnboost2" or BENCH_PYTHON.is_file())]
+                and (t.kind != "grnboost2" or BENCH_PYTHON.is_file())
+                and (t.kind != "prior+grnboost2" or BENCH_PYTHON.is_file()
+                     or _grnboost2_task(root, t.ds, t.seed).cached() is not None)]
         print(f"{len(selected)} runs selected, {len(selected) - len(todo)} cached, {len(todo)} to run "
               f"({jobs} at a time, {threads} thread(s) each); cache {_rel(root)}", flush=True)
         if "grnboost2" in methods and not BENCH_PYTHON.is_file():
@@ -862,19 +1233,24 @@ def main(argv: list[str] | None = None) -> int:
             ensure_data(dataset(name))
         t_start = time.perf_counter()
         pool = ThreadPoolExecutor(max_workers=jobs)
+        # prior+GRNBoost2 is scored from the GRNBoost2 runs: after every other run
+        phases = [[t for t in todo if t.kind != "prior+grnboost2"], [t for t in todo if t.kind == "prior+grnboost2"]]
+        i = 0
         try:
-            futs = [pool.submit(execute, t, threads, jobs) for t in todo]
-            for i, fut in enumerate(as_completed(futs), 1):
-                t, status, msg = fut.result()
-                recs = (t.cached() or {}).get("records", [])
-                brief = "; ".join(
-                    f"{r['method']}: AP {r['average_precision']:.3f} BA {r['balanced_accuracy']:.3f}"
-                    + (f" {r['seconds']:.0f} s" if r.get("seconds") else "") for r in recs
-                    if r.get("average_precision") is not None and r.get("balanced_accuracy") is not None)
-                elapsed = time.perf_counter() - t_start
-                print(f"[{i}/{len(todo)} {elapsed:.0f} s] {t.label}: {status}"
-                      + (f" - {brief}" if brief else f" - {msg.splitlines()[0] if msg else ''}"), flush=True)
-                n_failed += status != "ok"
+            for phase in phases:
+                futs = [pool.submit(execute, t, threads, jobs) for t in phase]
+                for fut in as_completed(futs):
+                    i += 1
+                    t, status, msg = fut.result()
+                    recs = (t.cached() or {}).get("records", [])
+                    brief = "; ".join(
+                        f"{r['method']}: AP {r['average_precision']:.3f} BA {r['balanced_accuracy']:.3f}"
+                        + (f" {r['seconds']:.0f} s" if r.get("seconds") else "") for r in recs
+                        if r.get("average_precision") is not None and r.get("balanced_accuracy") is not None)
+                    elapsed = time.perf_counter() - t_start
+                    print(f"[{i}/{len(todo)} {elapsed:.0f} s] {t.label}: {status}"
+                          + (f" - {brief}" if brief else f" - {msg.splitlines()[0] if msg else ''}"), flush=True)
+                    n_failed += status != "ok"
         except KeyboardInterrupt:
             # Ctrl-C also reaches the running dashgrn processes (same process group): they stop and are
             # recorded as failed, so the same command reruns them; nothing new is started.
@@ -891,7 +1267,7 @@ def main(argv: list[str] | None = None) -> int:
         if t.dir in seen:
             continue
         seen.add(t.dir)
-        noises_of = grid_noise if t.noise == "none" else [t.noise]
+        noises_of = [n for n in grid_noise if n in t.ds.noises] if t.noise == "none" else [t.noise]
         names = CONTROLS if t.kind == "controls" else [t.method]
         for nz in noises_of:
             for m in names:
