@@ -6,11 +6,13 @@ The rule (``--evidence auto``, the default)
        The neural model's skill is the mean over the ensemble members, each on its own
        validation pairs; the linear model of the dynamics (:func:`~._sources.linear_dynamics`)
        is fitted on member 1's training pairs and scored on its validation pairs.
-    2. When the neural model's skill is above 0 and the linear model is not clearly better
-       on member 1's validation pairs, the model's effects rank the pairs alone (``model``).
-       "Clearly better": the mean of the pairs' error differences (neural - linear) is more
-       than two standard errors above 0. Near ties keep the model: a few validation pairs
-       cannot tell them apart. That is decided before any other model is fitted.
+    2. When the neural model is clearly better than no change and the linear model is not
+       clearly better than the neural model, on member 1's validation pairs, the model's
+       effects rank the pairs alone (``model``). "A is clearly better than B": the mean of the
+       pairs' error differences (B - A) is more than two standard errors above 0. A near tie
+       with the linear model keeps the model (a few validation pairs cannot tell them apart);
+       a near tie with no change does not (a model that cannot be told from no change has not
+       shown that it learned the dynamics). That is decided before any other model is fitted.
     3. Otherwise the pairs are ranked by a *crowd*: the mean of the rank scores of
        GENIE3-style trees on the levels (always; they model co-expression, which has no
        held-out prediction to check) and of every dynamics model whose skill is above 0
@@ -141,8 +143,9 @@ def choose_evidence(
     base = _persistence_mse(pa, val)
     skills["linear"] = skill(linear.val_mse, base)
     linear_better = clearly_better(model_pair_errors, linear.val_errors)
-    if mode == "auto" and math.isfinite(model_skill) and model_skill > 0 and not linear_better:
-        reason = (f"the model predicts the validation pairs better than no change (skill {model_skill:.3f}) "
+    beats_no_change = clearly_better(((pa.y1[val] - pa.y0[val]) ** 2).mean(axis=1), model_pair_errors)
+    if mode == "auto" and beats_no_change and not linear_better:
+        reason = (f"the model predicts the validation pairs clearly better than no change (skill {model_skill:.3f}) "
                   f"and a linear model of the dynamics is not clearly better ({skills['linear']:.3f})")
         return Evidence("model", reason, skills, ["model"])
     trees = tree_dynamics(pa, train, val, n_trees=n_trees, seed=seed, threads=threads)
@@ -156,7 +159,7 @@ def choose_evidence(
     if mode == "crowd":
         reason = "--evidence crowd"
     else:
-        reason = (f"the model's skill on the validation pairs ({model_skill:.3f}) is not above 0, or a linear "
-                  f"model of the dynamics is clearly better ({skills['linear']:.3f})")
+        reason = (f"the model is not clearly better than no change on the validation pairs (skill "
+                  f"{model_skill:.3f}), or a linear model of the dynamics is clearly better ({skills['linear']:.3f})")
     log.info("ranking evidence: a crowd of %s (%s)", ", ".join(sources), reason)
     return Evidence("crowd", reason, skills, sources, crowd_scores(mats, spearman_matrix(expr)))

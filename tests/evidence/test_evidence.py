@@ -158,3 +158,16 @@ def test_crowd_ranking_lists_every_pair_and_exports_the_prior_alone() -> None:
     assert table.loc[table["target"].eq("c") & table["regulator"].eq("a"), "effect"].item() == 1.0  # still E
     _, no_prior = network_from_effects(E, genes, None, ExportConfig(degree=1.0), scores=scores)
     assert list(zip(no_prior["regulator"], no_prior["target"])) == [("a", "b"), ("b", "c"), ("b", "a")]
+
+
+def test_a_model_no_better_than_no_change_does_not_rank_alone() -> None:
+    """Skill a hair above 0 on a few pairs (as on one pseudotime course with 3 validation pairs)
+    is not evidence that the model learned anything: the crowd ranks."""
+    pa, _ = _linear_data(n_pairs=200, seed=3)
+    train, val = np.arange(160), np.arange(160, 200)
+    base = ((pa.y1[val] - pa.y0[val]) ** 2).mean(axis=1)
+    noisy = base * np.where(np.arange(40) % 2 == 0, 0.5, 1.48)  # mean 0.99 x no change, a wide spread
+    assert 0 < skill(float(noisy.mean()), float(base.mean())) < 0.05
+    ev = choose_evidence("auto", _expr(pa), pa, [(train, val)], [float(noisy.mean())], noisy,
+                         lambda: np.ones((4, 4)), n_trees=20)
+    assert ev.mode == "crowd" and "not clearly better than no change" in ev.reason
