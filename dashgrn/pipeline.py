@@ -212,7 +212,8 @@ def extract_network(trainers: list[Trainer], results: list[TrainResult], inputs:
         [(trainers[k].pairs.train.cpu().numpy(), trainers[k].pairs.val.cpu().numpy()) for k in keep],
         [r.best_val_loss for r in results], pair_errors(trainers[keep[0]], trainers[keep[0]].pairs.val).cpu().numpy(),
         lambda: standardised_matrix(effects),
-        seed=cfg.run.seed, threads=cfg.run.threads or 1)
+        seed=cfg.run.seed, threads=cfg.run.threads or 1,
+        levels=getattr(inputs.singlecell, "cell_values", None))
     ranking, edges = network_from_effects(
         effects, expr.genes, aligned.matrix if aligned is not None else None, cfg.export, scores=evidence.scores)
     history = pd.concat(

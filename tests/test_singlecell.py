@@ -249,6 +249,8 @@ def test_pseudotime_key_and_binning_of_true_time(snapshot) -> None:
     X = np.asarray(adata.X)[5:][order]
     kept = [adata.var_names.get_loc(g) for g in tc.genes]
     np.testing.assert_allclose(tc.dense(), X[:, kept])  # --no-normalize: the values as given
+    # the cells themselves (in their input order, those with a pseudotime) for the crowd's level trees
+    np.testing.assert_allclose(rec.cell_values, np.asarray(adata.X)[5:][:, kept])
 
 
 def test_errors_before_any_computation(snapshot) -> None:

@@ -14,9 +14,10 @@ The rule (``--evidence auto``, the default)
        a near tie with no change does not (a model that cannot be told from no change has not
        shown that it learned the dynamics). That is decided before any other model is fitted.
     3. Otherwise the pairs are ranked by a *crowd*: the mean of the rank scores of
-       GENIE3-style trees on the levels (always; they model co-expression, which has no
-       held-out prediction to check) and of every dynamics model whose skill is above 0
-       (the dynGENIE3-style trees, the linear model, the neural model).
+       GENIE3-style trees on the levels (always, and on the cells for single-cell snapshots;
+       they model co-expression, which has no held-out prediction to check) and of every
+       dynamics model whose skill is above 0 (the dynGENIE3-style trees, the linear model,
+       the neural model).
 
 Without validation pairs, ``auto`` keeps the model (there is nothing to compare it on).
 ``--evidence crowd`` asks for the crowd, ``--evidence model`` for the model alone.
@@ -120,13 +121,16 @@ def choose_evidence(
     n_trees: int = 300,
     seed: int = 0,
     threads: int = 1,
+    levels: np.ndarray | None = None,
 ) -> Evidence:
     """Apply the rule of the module docstring.
 
     ``splits`` are the members' (train, validation) pair indices into ``pa`` and
     ``model_val_mse`` their best validation errors; ``model_pair_errors`` member 1's error on
     each of its validation pairs (mean over genes); ``model_scores()`` gives the model's
-    regulator x target scores (called only when the crowd includes the model).
+    regulator x target scores (called only when the crowd includes the model). ``levels``: the
+    samples x genes values the tree model of the levels and the signs read (default: ``expr``'s;
+    for single-cell snapshots, the cells rather than their pseudotime bins).
     """
     if mode not in EVIDENCE:
         msg = f"unknown evidence mode {mode!r}"
@@ -150,7 +154,8 @@ def choose_evidence(
         return Evidence("model", reason, skills, ["model"])
     trees = tree_dynamics(pa, train, val, n_trees=n_trees, seed=seed, threads=threads)
     skills["trees"] = skill(trees.val_mse, base)
-    mats, sources = [tree_levels(expr.dense(), n_trees=n_trees, seed=seed, threads=threads)], ["levels"]
+    values = expr.dense() if levels is None else levels
+    mats, sources = [tree_levels(values, n_trees=n_trees, seed=seed, threads=threads)], ["levels"]
     for name, get in (("trees", lambda: trees.scores), ("linear", lambda: linear.scores), ("model", model_scores)):
         s = skills[name]
         if (s is not None and math.isfinite(s) and s > 0) or (not has_val and name == "trees"):
@@ -162,4 +167,4 @@ def choose_evidence(
         reason = (f"the model is not clearly better than no change on the validation pairs (skill "
                   f"{model_skill:.3f}), or a linear model of the dynamics is clearly better ({skills['linear']:.3f})")
     log.info("ranking evidence: a crowd of %s (%s)", ", ".join(sources), reason)
-    return Evidence("crowd", reason, skills, sources, crowd_scores(mats, spearman_matrix(expr)))
+    return Evidence("crowd", reason, skills, sources, crowd_scores(mats, spearman_matrix(values)))

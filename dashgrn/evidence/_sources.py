@@ -49,11 +49,12 @@ class Source:
         return float(self.val_errors.mean()) if self.val_errors.size else float("nan")
 
 
-def spearman_matrix(expr: ExpressionData) -> np.ndarray:
-    """Signed Spearman correlation between genes over all samples, (N, N); NaN -> 0."""
+def spearman_matrix(expr: ExpressionData | np.ndarray) -> np.ndarray:
+    """Signed Spearman correlation between genes over all samples (an expression or a samples x
+    genes array), (N, N); NaN -> 0."""
     from scipy.stats import rankdata
 
-    X = expr.dense()
+    X = expr.dense() if isinstance(expr, ExpressionData) else np.asarray(expr, dtype=np.float64)
     R = np.apply_along_axis(rankdata, 0, X)
     R = R - R.mean(axis=0)
     sd = np.sqrt((R**2).sum(axis=0))

@@ -67,6 +67,9 @@ class SingleCellRecord:
     bins: pd.DataFrame
     genes: pd.DataFrame
     lineages: list[dict[str, Any]] = field(default_factory=list)
+    #: the normalised values of the cells that have a pseudotime, genes kept (cells x genes; in
+    #: memory only: the crowd's tree model of the levels reads the cells, not the bins)
+    cell_values: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def genes_kept(self) -> list[str]:
@@ -277,5 +280,5 @@ def prepare_snapshots(
     if names == [ALL]:
         params["lineage_key"] = None
     record = SingleCellRecord(params=params, counts=counts, cells=cells, bins=binned.table, genes=sel.table,
-                              lineages=lineage_rows)
+                              lineages=lineage_rows, cell_values=np.asarray(Xn[np.isfinite(pt)][:, kept_cols]))
     return tc, record
