@@ -9,7 +9,9 @@ The rule (``--evidence auto``, the default)
     2. When the neural model is clearly better than no change and the linear model is not
        clearly better than the neural model, on member 1's validation pairs, the model's
        effects rank the pairs alone (``model``). "A is clearly better than B": the mean of the
-       pairs' error differences (B - A) is more than two standard errors above 0. A near tie
+       pairs' error differences (B - A) is more than two standard errors above 0, over at
+       least :data:`MIN_PAIRS` pairs (fewer cannot show it); the members' mean skill must be
+       above 0 too. A near tie
        with the linear model keeps the model (a few validation pairs cannot tell them apart);
        a near tie with no change does not (a model that cannot be told from no change has not
        shown that it learned the dynamics). That is decided before any other model is fitted.
@@ -90,11 +92,17 @@ def crowd_scores(mats: list[np.ndarray], sign: np.ndarray) -> np.ndarray:
     return np.where(sign < 0, -mean, mean)
 
 
+#: Fewer validation pairs than this cannot show that one model is clearly better than another
+#: (a standard error from 3 pairs is no estimate at all).
+MIN_PAIRS = 10
+
+
 def clearly_better(errors: np.ndarray, other: np.ndarray) -> bool:
     """Whether ``other`` has clearly lower errors than ``errors`` on the same pairs: the mean of
-    ``errors - other`` is more than two standard errors above 0 (False for fewer than 2 pairs)."""
+    ``errors - other`` is more than two standard errors above 0 (always False for fewer than
+    :data:`MIN_PAIRS` pairs)."""
     d = np.asarray(errors, dtype=np.float64) - np.asarray(other, dtype=np.float64)
-    if d.size < 2:
+    if d.size < MIN_PAIRS:
         return False
     se = float(d.std(ddof=1)) / math.sqrt(d.size)
     return float(d.mean()) > 2.0 * se
@@ -148,7 +156,7 @@ def choose_evidence(
     skills["linear"] = skill(linear.val_mse, base)
     linear_better = clearly_better(model_pair_errors, linear.val_errors)
     beats_no_change = clearly_better(((pa.y1[val] - pa.y0[val]) ** 2).mean(axis=1), model_pair_errors)
-    if mode == "auto" and beats_no_change and not linear_better:
+    if mode == "auto" and beats_no_change and model_skill > 0 and not linear_better:
         reason = (f"the model predicts the validation pairs clearly better than no change (skill {model_skill:.3f}) "
                   f"and a linear model of the dynamics is not clearly better ({skills['linear']:.3f})")
         return Evidence("model", reason, skills, ["model"])

@@ -57,12 +57,14 @@ def test_rank_scores_by_hand() -> None:
 
 
 def test_clearly_better_by_hand() -> None:
-    e = np.array([1.0, 1.1, 0.9, 1.0])
+    e = np.tile([1.0, 1.1, 0.9, 1.0], 3)  # 12 pairs
     assert clearly_better(e, e - 0.5)  # every pair 0.5 better, no spread
     assert not clearly_better(e, e + 0.5)
-    noisy = e + np.array([-0.4, 0.5, -0.5, 0.3])  # mean difference 0.025, SE about 0.23
+    noisy = e + np.tile([-0.4, 0.5, -0.5, 0.3], 3)  # mean difference 0.025, SE about 0.13
     assert not clearly_better(e, noisy)
-    assert not clearly_better(e[:1], e[:1] - 1)  # one pair decides nothing
+    steady = e - np.tile([0.3, 0.1, 0.2, 0.2], 3)  # mean 0.2, sd 0.074, SE 0.021: clearly
+    assert clearly_better(e, steady)
+    assert not clearly_better(e[:3], e[:3] - 1)  # 3 pairs (fewer than MIN_PAIRS) decide nothing
 
 
 def test_linear_dynamics_recovers_the_coefficients_of_exact_data() -> None:
@@ -161,8 +163,8 @@ def test_crowd_ranking_lists_every_pair_and_exports_the_prior_alone() -> None:
 
 
 def test_a_model_no_better_than_no_change_does_not_rank_alone() -> None:
-    """Skill a hair above 0 on a few pairs (as on one pseudotime course with 3 validation pairs)
-    is not evidence that the model learned anything: the crowd ranks."""
+    """Skill a hair above 0 (as on one pseudotime course) is not evidence that the model learned
+    anything: the crowd ranks. Neither is a steady small gain on 3 pairs (fewer than MIN_PAIRS)."""
     pa, _ = _linear_data(n_pairs=200, seed=3)
     train, val = np.arange(160), np.arange(160, 200)
     base = ((pa.y1[val] - pa.y0[val]) ** 2).mean(axis=1)
@@ -171,3 +173,6 @@ def test_a_model_no_better_than_no_change_does_not_rank_alone() -> None:
     ev = choose_evidence("auto", _expr(pa), pa, [(train, val)], [float(noisy.mean())], noisy,
                          lambda: np.ones((4, 4)), n_trees=20)
     assert ev.mode == "crowd" and "not clearly better than no change" in ev.reason
+    few = choose_evidence("auto", _expr(pa), pa, [(train, val[:3])], [float(base[:3].mean()) * 0.9],
+                          base[:3] * 0.9, lambda: np.ones((4, 4)), n_trees=20)
+    assert few.mode == "crowd"
