@@ -7,9 +7,11 @@ Plain Python, no torch: :mod:`dashgrn.config` runs them in the stage dataclasses
 
 from __future__ import annotations
 
+import difflib
 import math
 import numbers
 import re
+from collections.abc import Sequence
 
 from ._errors import ConfigError
 
@@ -66,3 +68,12 @@ def device(key: str, value: object) -> None:
     if not isinstance(value, str) or not DEVICE_PATTERN.fullmatch(value):
         msg = f"{flag(key)} must be {DEVICES}, got {value!r}"
         raise ConfigError(msg, hint="--device auto uses a GPU when torch sees one, else the CPU")
+
+
+def close_matches(name: str, names: Sequence[str]) -> str:
+    """`` (close matches: A, B)`` for an unknown ``name`` among ``names``, or ``""``."""
+    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.6)
+    if not close:  # the same name in another case, else names it begins
+        lower = name.lower()
+        close = [g for g in names if g.lower() == lower][:3] or [g for g in names if g.lower().startswith(lower)][:3]
+    return f" (close matches: {', '.join(close)})" if close else ""

@@ -72,7 +72,19 @@ def load_ensemble(path: str | Path, *, map_location: str | torch.device = "cpu")
 def load_evidence_scores(path: str | Path) -> Any:
     """The crowd scores (regulator x target, a NumPy array) saved with a checkpoint, or None when
     the model's effects ranked the pairs."""
-    scores = _read_payload(Path(path), "cpu").get("evidence_scores")
+    return _evidence_scores(_read_payload(Path(path), "cpu"))
+
+
+def load_ensemble_with_evidence(path: str | Path) -> tuple[list[PhoenixODE], dict[str, Any], Any]:
+    """:func:`load_ensemble` and :func:`load_evidence_scores` from one read of the file."""
+    path = Path(path)
+    payload = _read_payload(path, "cpu")
+    models, meta = _models(path, payload, everyone=True)
+    return models, meta, _evidence_scores(payload)
+
+
+def _evidence_scores(payload: dict[str, Any]) -> Any:
+    scores = payload.get("evidence_scores")
     return None if scores is None else scores.numpy()
 
 

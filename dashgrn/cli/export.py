@@ -32,16 +32,19 @@ def register(app: typer.Typer) -> None:
         ranking or export settings, or another prior (without retraining)."""
         from .._atomic import check_output_dir, staged_output_dir
         from .._errors import ConfigError
-        from ..checkpoint import load_ensemble, load_evidence_scores
+        from ..checkpoint import load_ensemble_with_evidence
         from ..config import ExportConfig
         from ..io import read_prior, write_edges, write_graphml, write_ranking
         from ..io.rundir import FILES
         from ..model import effect_matrix
         from ..network import network_from_effects, resolve_ranking
 
+        if evidence not in (None, "model", "crowd"):
+            msg = f"--evidence must be model or crowd, got {evidence!r}"
+            raise ConfigError(msg, hint="the crowd's scores are those the run saved")
         in_files = (checkpoint, prior)
         check_output_dir(out, overwrite=overwrite, inputs=in_files)
-        models, meta = load_ensemble(checkpoint)
+        models, meta, scores = load_ensemble_with_evidence(checkpoint)
         saved = (meta.get("config") or {}) if isinstance(meta.get("config"), dict) else {}
         given = {"ranking": ranking, "export": export_rule, "new_edge_quantile": new_edge_quantile,
                  "export_degree": export_degree}
@@ -56,10 +59,6 @@ def register(app: typer.Typer) -> None:
         if prior is None and not no_prior and (checkpoint.parent / FILES["prior_used"]).is_file():
             prior = checkpoint.parent / FILES["prior_used"]
         resolve_ranking(cfg.ranking, prior is not None)  # prior-first needs a prior
-        scores = load_evidence_scores(checkpoint)
-        if evidence not in (None, "model", "crowd"):
-            msg = f"--evidence must be model or crowd, got {evidence!r}"
-            raise ConfigError(msg, hint="the crowd's scores are those the run saved")
         if evidence == "crowd" and scores is None:
             msg = f"{checkpoint}: the run ranked by the model's effects and saved no crowd scores"
             raise ConfigError(msg, hint="run 'dashgrn infer --evidence crowd' to rank by a crowd of models")

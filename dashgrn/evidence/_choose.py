@@ -108,8 +108,13 @@ def clearly_better(errors: np.ndarray, other: np.ndarray) -> bool:
     return float(d.mean()) > 2.0 * se
 
 
-def _persistence_mse(pa: PairArrays, val: np.ndarray) -> float:
-    return float(((pa.y1[val] - pa.y0[val]) ** 2).mean()) if val.size else float("nan")
+def _no_change_errors(pa: PairArrays, val: np.ndarray) -> np.ndarray:
+    """Each pair's error (mean over genes) of "no change" (y1 = y0) on the pairs ``val``."""
+    return ((pa.y1[val] - pa.y0[val]) ** 2).mean(axis=1)
+
+
+def _mse(errors: np.ndarray) -> float:
+    return float(errors.mean()) if errors.size else float("nan")
 
 
 def _finite_mean(values: list[float]) -> float:
@@ -147,15 +152,16 @@ def choose_evidence(
         return Evidence("model", "--evidence model", sources=["model"])
     train, val = splits[0]
     has_val = val.size > 0
-    model_skill = _finite_mean([skill(m, _persistence_mse(pa, v)) for m, (_, v) in zip(model_val_mse, splits)])
-    skills: dict[str, float | None] = {"model": model_skill}
+    model_skill = _finite_mean([skill(m, _mse(_no_change_errors(pa, v))) for m, (_, v) in zip(model_val_mse, splits)])
+    skills: dict[str, float] = {"model": model_skill}
     if not has_val and mode == "auto":
         return Evidence("model", "no validation pairs: the model's fit cannot be compared", skills, ["model"])
     linear = linear_dynamics(pa, train, val)
-    base = _persistence_mse(pa, val)
+    no_change = _no_change_errors(pa, val)
+    base = _mse(no_change)
     skills["linear"] = skill(linear.val_mse, base)
     linear_better = clearly_better(model_pair_errors, linear.val_errors)
-    beats_no_change = clearly_better(((pa.y1[val] - pa.y0[val]) ** 2).mean(axis=1), model_pair_errors)
+    beats_no_change = clearly_better(no_change, model_pair_errors)
     if mode == "auto" and beats_no_change and model_skill > 0 and not linear_better:
         reason = (f"the model predicts the validation pairs clearly better than no change (skill {model_skill:.3f}) "
                   f"and a linear model of the dynamics is not clearly better ({skills['linear']:.3f})")
@@ -165,8 +171,7 @@ def choose_evidence(
     values = expr.dense() if levels is None else levels
     mats, sources = [tree_levels(values, n_trees=n_trees, seed=seed, threads=threads)], ["levels"]
     for name, get in (("trees", lambda: trees.scores), ("linear", lambda: linear.scores), ("model", model_scores)):
-        s = skills[name]
-        if (s is not None and math.isfinite(s) and s > 0) or (not has_val and name == "trees"):
+        if skills[name] > 0 or (not has_val and name == "trees"):  # NaN (no validation pairs) is not > 0
             mats.append(get())
             sources.append(name)
     if mode == "crowd":

@@ -33,26 +33,21 @@ def select_edges(ranking: Ranking, n_genes: int, config: ExportConfig) -> np.nda
     export, new_edge_quantile, degree = config.rule, config.new_edge_quantile, config.degree
     top_k, min_weight = config.top_k, config.min_weight
     mag = np.abs(ranking.effect)
-    crowd = ranking.evidence == "crowd"
     if export not in EXPORTS:
         msg = f"unknown export rule {export!r}"
         raise ValueError(msg)
-    if crowd:
-        if ranking.in_prior.any():
-            keep = ranking.in_prior.copy()
-        else:
-            keep = np.zeros(len(ranking), dtype=bool)
-            keep[:int(round(degree * n_genes))] = True
-    elif export == "support":
+    crowd = ranking.evidence == "crowd"  # then every pair is scored: support is the calibrated rule
+    if export == "support" and not crowd:
         keep = mag > 0
-    else:
-        if ranking.in_prior.any():
+    elif ranking.in_prior.any():
+        keep = ranking.in_prior.copy()
+        if not crowd:  # a crowd adds no edge to the prior (module docstring)
             thr = float(np.quantile(ranking.z[ranking.in_prior], new_edge_quantile))
-            keep = ranking.in_prior | ((ranking.z >= thr) & (mag > 0))
-        else:
-            k = int(round(degree * n_genes))
-            keep = np.zeros(len(ranking), dtype=bool)
-            keep[:k] = mag[:k] > 0
+            keep |= (ranking.z >= thr) & (mag > 0)
+    else:
+        keep = np.zeros(len(ranking), dtype=bool)
+        k = int(round(degree * n_genes))
+        keep[:k] = crowd | (mag[:k] > 0)
     if min_weight > 0:
         keep &= mag >= min_weight
     idx = np.flatnonzero(keep)

@@ -55,10 +55,14 @@ class Ranking:
     weight: np.ndarray
     mode: str
     sign: np.ndarray | None = None  # crowd evidence: the sign of its score (else the effect's)
-    evidence: str = "model"  # model | crowd
 
     def __len__(self) -> int:
         return int(self.row.size)
+
+    @property
+    def evidence(self) -> str:
+        """``crowd`` when crowd scores ranked the pairs (they carry their own sign), else ``model``."""
+        return "model" if self.sign is None else "crowd"
 
     def table(self, genes: list[str] | np.ndarray, index: np.ndarray | None = None) -> pd.DataFrame:
         """The pairs ``index`` (all by default) as ``regulator, target, weight, sign, rank,
@@ -97,11 +101,12 @@ def rank_pairs(E: sp.spmatrix | list[sp.spmatrix], genes: list[str], prior: sp.s
     E = mean_effects(mats)
     n = E.shape[0]
     mode = resolve_ranking(mode, prior is not None)
-    listed = sum(((m != 0).astype(np.int8) for m in mats[1:]), (mats[0] != 0).astype(np.int8))
-    if prior is not None:
-        listed = listed + (prior != 0).astype(np.int8)
-    if scores is not None:
+    if scores is not None:  # a crowd scores every pair
         listed = sp.csr_matrix(np.ones((n, n), dtype=np.int8))
+    else:
+        listed = sum(((m != 0).astype(np.int8) for m in mats[1:]), (mats[0] != 0).astype(np.int8))
+        if prior is not None:
+            listed = listed + (prior != 0).astype(np.int8)
     listed = sp.coo_matrix(listed)
     keep = listed.row != listed.col
     row, col = listed.row[keep].astype(np.int64), listed.col[keep].astype(np.int64)
@@ -123,8 +128,7 @@ def rank_pairs(E: sp.spmatrix | list[sp.spmatrix], genes: list[str], prior: sp.s
     name_rank[np.argsort(np.asarray(genes, dtype=str), kind="stable")] = np.arange(n)
     order = np.lexsort((name_rank[col], name_rank[row], -weight))
     return Ranking(row=row[order], col=col[order], effect=effect[order], in_prior=in_prior[order],
-                   z=z[order], weight=weight[order], mode=mode, sign=None if sign is None else sign[order],
-                   evidence="model" if scores is None else "crowd")
+                   z=z[order], weight=weight[order], mode=mode, sign=None if sign is None else sign[order])
 
 
 def mean_effects(E: sp.spmatrix | list[sp.spmatrix]) -> sp.csr_matrix:

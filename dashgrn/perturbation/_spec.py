@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from .._checks import close_matches
 from .._errors import ConfigError, InputError
 
 __all__ = ["Perturbation", "close_matches", "parse_overexpress", "perturbations"]
@@ -31,15 +31,6 @@ class Perturbation:
     @property
     def genes(self) -> list[str]:
         return [g for g, _ in self.clamp]
-
-
-def close_matches(name: str, genes: Sequence[str]) -> str:
-    """`` (close matches: A, B)`` for an unknown ``name``, or ``""``."""
-    close = difflib.get_close_matches(name, list(genes), n=3, cutoff=0.6)
-    if not close:  # the same name in another case, else names it begins
-        lower = name.lower()
-        close = [g for g in genes if g.lower() == lower][:3] or [g for g in genes if g.lower().startswith(lower)][:3]
-    return f" (close matches: {', '.join(close)})" if close else ""
 
 
 def parse_overexpress(items: Iterable[str]) -> dict[str, float]:

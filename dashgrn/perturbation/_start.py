@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from .._checks import close_matches
 from .._errors import ConfigError, InputError
 from .._log import get_logger
 from ..tables import ExpressionData
-from ._spec import close_matches
 
 __all__ = ["StartStates", "read_start", "start_states"]
 

@@ -116,15 +116,12 @@ def _knock_out(network: Network, comp: Any, inputs: np.ndarray, y0: np.ndarray,
                genes: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Inputs and start states with ``genes`` at 0, and the positions of the regulated ones
     among the regulated genes (to hold them there)."""
-    import difflib
+    from .._checks import close_matches
 
     pos = {g: i for i, g in enumerate(network.genes)}
     for g in genes:
         if g not in pos:
-            close = difflib.get_close_matches(g, network.genes, n=3) or [
-                x for x in network.genes if x.lower() == g.lower()][:3]
-            near = f" (close matches: {', '.join(close)})" if close else ""
-            msg = f"--knockout: {g!r} is not a gene of the network{near}"
+            msg = f"--knockout: {g!r} is not a gene of the network{close_matches(g, network.genes)}"
             raise InputError(msg)  # one line: the close matches are the hint
     in_pos = {int(g): j for j, g in enumerate(comp.input_idx)}
     reg_pos = {int(g): j for j, g in enumerate(comp.reg_idx)}
