@@ -5,12 +5,17 @@ Every matrix is ``(N, N)`` with ``[i, j]`` = the evidence that gene i regulates 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from ..data import PairArrays, make_pairs
 from ..tables import ExpressionData
+
+T = TypeVar("T")
 
 __all__ = ["Source", "linear_dynamics", "linear_ode_matrix", "spearman_matrix", "tree_dynamics", "tree_levels"]
 
@@ -108,12 +113,22 @@ def linear_dynamics(pa: PairArrays, train: np.ndarray, val: np.ndarray) -> Sourc
     return Source(A, _val_errors(model.predict(pa.y0[val]), pa, val) if val.size else np.zeros(0))
 
 
-def _forest(n_trees: int, seed: int, threads: int, n_samples: int):  # noqa: ANN202 - a scikit-learn estimator
+def _forest(n_trees: int, seed: int, n_samples: int):  # noqa: ANN202 - a scikit-learn estimator
     from sklearn.ensemble import ExtraTreesRegressor
 
     big = n_samples > MAX_TREE_SAMPLES  # then each tree sees a bootstrap sample of MAX_TREE_SAMPLES
-    return ExtraTreesRegressor(n_estimators=n_trees, max_features="sqrt", random_state=seed, n_jobs=threads,
+    return ExtraTreesRegressor(n_estimators=n_trees, max_features="sqrt", random_state=seed, n_jobs=1,
                                bootstrap=big, max_samples=MAX_TREE_SAMPLES if big else None)
+
+
+def _per_target(fit: Callable[[int], T], n: int, threads: int) -> list[T]:
+    """``[fit(0), ..., fit(n - 1)]``, ``threads`` targets at a time (threads: scikit-learn's tree
+    building releases the GIL). Each target's forest has its own seed, so the result is the same
+    for any ``threads``."""
+    if threads <= 1 or n < 2:
+        return [fit(j) for j in range(n)]
+    with ThreadPoolExecutor(max_workers=min(threads, n), thread_name_prefix="dashgrn-trees") as pool:
+        return list(pool.map(fit, range(n)))
 
 
 def tree_dynamics(pa: PairArrays, train: np.ndarray, val: np.ndarray, *, n_trees: int = 300, seed: int = 0,
@@ -122,28 +137,35 @@ def tree_dynamics(pa: PairArrays, train: np.ndarray, val: np.ndarray, *, n_trees
     gene, j itself included, so that its own decay is explained by itself); the score of i -> j
     is i's importance (mean decrease of impurity, summing to 1 per target; the diagonal zeroed).
     Fitted on the training pairs; error of the Euler step on ``val``. Forest size and samples
-    per tree: :func:`forest_size`, :data:`MAX_TREE_SAMPLES`."""
+    per tree: :func:`forest_size`, :data:`MAX_TREE_SAMPLES`; ``threads`` targets are fitted at once."""
     n = pa.y0.shape[1]
     n_trees = forest_size(n_trees, n)
     X, dX = pa.y0[train], _derivative(pa)[train]
-    W = np.zeros((n, n))
-    pred = np.zeros((val.size, n))
-    for j in range(n):
-        forest = _forest(n_trees, seed + j, threads, X.shape[0]).fit(X, dX[:, j])
-        W[:, j] = forest.feature_importances_
-        if val.size:
-            pred[:, j] = forest.predict(pa.y0[val])
+    Xv = pa.y0[val]
+
+    def fit(j: int) -> tuple[np.ndarray, np.ndarray]:
+        forest = _forest(n_trees, seed + j, X.shape[0]).fit(X, dX[:, j])
+        return forest.feature_importances_, forest.predict(Xv) if val.size else np.zeros(0)
+
+    fits = _per_target(fit, n, threads)
+    W = np.column_stack([f[0] for f in fits])
+    pred = np.column_stack([f[1] for f in fits]) if val.size else np.zeros((0, n))
     np.fill_diagonal(W, 0.0)
     return Source(W, _val_errors(pred, pa, val))
 
 
 def tree_levels(X: np.ndarray, *, n_trees: int = 300, seed: int = 0, threads: int = 1) -> np.ndarray:
     """GENIE3-style: per target j, extremely randomised trees predict x_j from every other gene
-    over all samples; the score of i -> j is i's importance (summing to 1 per target)."""
+    over all samples; the score of i -> j is i's importance (summing to 1 per target);
+    ``threads`` targets are fitted at once."""
     n = X.shape[1]
     n_trees = forest_size(n_trees, n)
-    W = np.zeros((n, n))
-    for j in range(n):
+
+    def fit(j: int) -> np.ndarray:
         others = np.flatnonzero(np.arange(n) != j)
-        W[others, j] = _forest(n_trees, seed + j, threads, X.shape[0]).fit(X[:, others], X[:, j]).feature_importances_
+        return _forest(n_trees, seed + j, X.shape[0]).fit(X[:, others], X[:, j]).feature_importances_
+
+    W = np.zeros((n, n))
+    for j, imp in enumerate(_per_target(fit, n, threads)):
+        W[np.arange(n) != j, j] = imp
     return W

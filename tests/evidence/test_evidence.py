@@ -88,6 +88,7 @@ def test_tree_dynamics_finds_the_one_regulator_and_beats_no_change() -> None:
     assert skill(src.val_mse, float(((pa.y1[val] - pa.y0[val]) ** 2).mean())) > 0.5
     again = tree_dynamics(pa, train, val, n_trees=100, seed=0, threads=2)
     np.testing.assert_array_equal(src.scores, again.scores)  # the seed decides, not the threads
+    np.testing.assert_array_equal(src.val_errors, again.val_errors)
 
 
 def test_tree_levels_finds_a_function_of_one_gene() -> None:
@@ -97,6 +98,7 @@ def test_tree_levels_finds_a_function_of_one_gene() -> None:
     W = tree_levels(X, n_trees=100, seed=0)
     assert np.argmax(W[:, 3]) == 1 and np.all(np.diag(W) == 0)
     np.testing.assert_allclose(W.sum(axis=0), 1.0)  # importances sum to 1 per target
+    np.testing.assert_array_equal(W, tree_levels(X, n_trees=100, seed=0, threads=3))  # targets at once: same
 
 
 def _expr(pa: PairArrays) -> ExpressionData:
