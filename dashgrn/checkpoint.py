@@ -196,7 +196,7 @@ def restore(trainers: list[Trainer], resume: dict[str, Any]) -> None:
         if state is not None:  # None: a member that had not started
             trainer.load_state_dict(state)
     log.info("resuming after epoch %s", ", ".join(
-        f"{t.epoch} (batch {t.position['start'] // t.cfg.batch_size} of epoch {t.epoch + 1})" if t.position else str(t.epoch)
+        f"{t.epoch} (batch {t.position['start'] // t.batch_size} of epoch {t.epoch + 1})" if t.position else str(t.epoch)
         for t in trainers))
 
 

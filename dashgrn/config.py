@@ -12,7 +12,7 @@ stage               what it decides                                       used b
 :class:`PruneConfig`    the pruning strategy and schedule                 ``dashgrn.model.pruning``
 :class:`ExportConfig`   the ranking and the exported network              ``dashgrn.network``
 :class:`SingleCellConfig`  snapshots -> pseudotime time courses           ``dashgrn.singlecell``
-:class:`RunConfig`      seed, device, threads                             ``dashgrn.pipeline``
+:class:`RunConfig`      seed, device, threads, Dask scheduler             ``dashgrn.pipeline``
 ==================  ====================================================  ==========================
 
 The command line, ``config.json`` and ``dashgrn.infer(..., **options)`` use one flat name
@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import _checks as check
+from . import _checks as check, _scheduler
+from ._config_singlecell import SingleCellConfig, parse_root_group
 from ._errors import ConfigError
 
 #: (lambda_ppi, lambda_motif) when not given: DASH's simulation values for the SPEC
@@ -82,24 +83,39 @@ class ModelConfig:
     ensemble: int = 2  # members trained with their own seeds; the ranking averages them
     dtype: str = "float32"
     rate: str = "softplus"
+    bootstrap: int = 0  # B >= 2: B members, each on trajectories drawn with replacement (dashgrn._bootstrap)
+
+    @property
+    def members(self) -> int:
+        """Members trained: ``bootstrap`` when resampling, else ``ensemble``."""
+        return self.bootstrap or self.ensemble
 
     def __post_init__(self) -> None:
         check.choice("dtype", self.dtype, DTYPES)
         check.choice("rate", self.rate, RATES)
         check.at_least("ensemble", self.ensemble, 1)
         check.at_least("hidden", self.hidden, 1)
+        if not check.is_int(self.bootstrap) or self.bootstrap < 0 or self.bootstrap == 1:
+            msg = f"--bootstrap must be 0 (off) or at least 2, got {self.bootstrap!r}"
+            raise ConfigError(msg)
+        if self.bootstrap and self.ensemble not in (ModelConfig.ensemble, self.bootstrap):  # the default: no choice
+            msg = f"--ensemble {self.ensemble} and --bootstrap {self.bootstrap} disagree: --bootstrap B trains B members"
+            raise ConfigError(msg, hint="drop --ensemble (or give it the same number)")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation settings (SPEC 2.5 / 2.6; ``epochs`` and ``early_stopping`` from the benchmarks).
 
-    ``batch_size`` counts pairs; every pair of a batch is integrated in one solve.
+    ``batch_size`` counts pairs (one solve each step); with more than ``max_batches`` x ``batch_size``
+    training pairs it grows to ceil(pairs / ``max_batches``) and ``lr`` by the square root of that
+    growth (:func:`dashgrn.model.batch_plan`; 0: never).
     """
 
     epochs: int = 400  # SPEC: 200; the unpruned model keeps improving (README)
     lr: float = 1e-3
     batch_size: int = 32
+    max_batches: int = 20  # steps per epoch at most (SIM350 has 18: unchanged); benchmarks/results/SPEED.md
     early_stopping: int = 40
     lr_patience: int = 3
     original_lr_reset_bug: bool = False
@@ -114,6 +130,7 @@ class TrainConfig:
             msg = f"--lr must be > 0, got {self.lr}"
             raise ConfigError(msg)
         check.at_least("batch_size", self.batch_size, 1)
+        check.at_least("max_batches", self.max_batches, 0)
 
 
 @dataclass(frozen=True)
@@ -198,77 +215,20 @@ class ExportConfig:
 
 
 @dataclass(frozen=True)
-class SingleCellConfig:
-    """How snapshots become a time course (:func:`dashgrn.singlecell.prepare_snapshots`).
-
-    Used when a pseudotime source is given: exactly one of ``root_cell``, ``root_group``
-    (``KEY=VALUE``) and ``pseudotime_key``. ``bins`` windows per lineage (0: every cell),
-    ``smooth`` the half-width of a moving average over windows, ``normalize``
-    normalize_total + log1p, ``n_top_genes`` the highly variable genes to keep (regulators
-    always kept), ``n_pcs`` and ``n_neighbors`` for the DPT graph.
-    """
-
-    root_cell: str | None = None
-    root_group: str | None = None  # KEY=VALUE
-    pseudotime_key: str | None = None
-    lineage_key: str | None = None
-    bins: int = 50
-    smooth: int = 0
-    normalize: bool = True
-    n_top_genes: int | None = None
-    n_pcs: int = 10
-    n_neighbors: int = 30
-
-    @property
-    def enabled(self) -> bool:
-        """Single-cell snapshots: a pseudotime is computed (a root) or read (``pseudotime_key``)."""
-        return self.root_cell is not None or self.root_group is not None or self.pseudotime_key is not None
-
-    def __post_init__(self) -> None:
-        given = [check.flag(n) for n in ("root_cell", "root_group", "pseudotime_key") if getattr(self, n) is not None]
-        if len(given) > 1:
-            msg = f"{' and '.join(given)} exclude each other"
-            raise ConfigError(msg, hint="give one root (--root-cell or --root-group) or a ready pseudotime (--pseudotime-key)")
-        if self.root_group is not None:
-            parse_root_group(self.root_group)
-        checks = (
-            ("bins", self.bins, lambda v: v == 0 or v >= 2, "0 (every cell) or >= 2"),
-            ("smooth", self.smooth, lambda v: v >= 0, ">= 0"),
-            ("n_top_genes", self.n_top_genes, lambda v: v is None or v >= 2, ">= 2"),
-            ("n_pcs", self.n_pcs, lambda v: v >= 1, ">= 1"),
-            ("n_neighbors", self.n_neighbors, lambda v: v >= 2, ">= 2"),
-        )
-        for name, value, ok, want in checks:
-            if value is not None and not check.is_int(value):
-                msg = f"{check.flag(name)} must be an integer, got {value!r}"
-                raise ConfigError(msg)
-            if not ok(value):
-                msg = f"{check.flag(name)} must be {want}, got {value}"
-                raise ConfigError(msg)
-
-
-def parse_root_group(text: str) -> tuple[str, str]:
-    """``KEY=VALUE`` -> ``(KEY, VALUE)`` (split at the first ``=``)."""
-    key, sep, value = str(text).partition("=")
-    if not sep or not key.strip() or not value.strip():
-        msg = f"--root-group: {text!r} is not KEY=VALUE"
-        raise ConfigError(msg, hint="name an obs column and one of its values, e.g. --root-group cell_type=stem")
-    return key.strip(), value.strip()
-
-
-@dataclass(frozen=True)
 class RunConfig:
-    """Seed, device and CPU threads of the run."""
+    """Seed, device, CPU threads and engine (``scheduler``: :mod:`dashgrn.engine`) of the run."""
 
     seed: int = 0  # 0..2**32-1 (_checks.SEED_RANGE)
     device: str = "auto"  # auto | cpu | cuda | cuda:N; whether CUDA is usable is checked at the start
     threads: int | None = None  # None: torch's default
+    scheduler: str | None = None  # None: threads here | local: a Dask LocalCluster | tcp://HOST:PORT
 
     def __post_init__(self) -> None:
         check.seed("seed", self.seed)
         check.device("device", self.device)
         if self.threads is not None:
             check.integer("threads", self.threads, 1)
+        object.__setattr__(self, "scheduler", _scheduler.scheduler_address(self.scheduler))  # checked, normalised
 
 
 #: The stages of :class:`InferConfig`, in the order of ``config.json``.

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ._bootstrap import BootstrapDraw, bootstrap_record, log_draws, member_draws
 from ._errors import ConfigError, InputError, Interrupted
 from ._log import get_logger
 from .config import InferConfig
@@ -40,9 +41,7 @@ from .model import (
     effect_matrix,
     member_seed,
     pair_errors,
-    plan_workers,
     split_indices,
-    train_members,
 )
 from .model._device import resolve_device
 from .model.pruning import PRUNERS, PriorMatrices, make_pruner
@@ -135,8 +134,9 @@ def prepare_inputs(expression: Any, prior: Any, cfg: InferConfig) -> Inputs:
 
 
 # -- step 2: one trainer per ensemble member -------------------------------------------
-def _to_pairs(pa: PairArrays, cfg: InferConfig, rng: np.random.Generator) -> Pairs:
-    train_idx, val_idx = split_indices(pa.trajectory, cfg.data.val_fraction, rng)
+def _to_pairs(pa: PairArrays, cfg: InferConfig, rng: np.random.Generator, draw: BootstrapDraw | None = None) -> Pairs:
+    train_idx, val_idx = (draw.train, draw.val) if draw is not None else split_indices(
+        pa.trajectory, cfg.data.val_fraction, rng)  # --bootstrap: the member's resample
     if train_idx.size == 0:
         msg = "no training pairs are left after the validation split"
         raise InputError(msg, hint="lower --val-fraction")
@@ -146,22 +146,31 @@ def _to_pairs(pa: PairArrays, cfg: InferConfig, rng: np.random.Generator) -> Pai
     )
 
 
+def _draws(pa: PairArrays, cfg: InferConfig) -> list[BootstrapDraw] | None:
+    """Every member's resample with ``--bootstrap`` (seeded by :func:`member_seed`), else ``None``."""
+    seeds = [member_seed(cfg.run.seed, k) for k in range(cfg.model.members)]
+    return member_draws(pa.trajectory, seeds, cfg.data.val_fraction) if cfg.model.bootstrap else None
+
+
 def build_trainers(inputs: Inputs, cfg: InferConfig, device: torch.device) -> list[Trainer]:
-    """Step 2: member 1 uses the seed itself, member k its own seed (:func:`member_seed`), split,
-    model, pruner and optimiser."""
+    """Step 2: member 1 uses the seed itself, member k its own seed (:func:`member_seed`), split
+    (with ``--bootstrap``, its resample: :mod:`dashgrn._bootstrap`), model, pruner and optimiser."""
     dtype = torch.float64 if cfg.model.dtype == "float64" else torch.float32
     pa, expr, aligned = inputs.pairs, inputs.expr, inputs.aligned
     prior = PriorMatrices(abs_prior=aligned.abs_matrix()) if aligned is not None else None
+    draws = _draws(pa, cfg)
     trainers: list[Trainer] = []
-    for k in range(cfg.model.ensemble):
+    for k in range(cfg.model.members):
         tgen, rng = seed_everything(member_seed(cfg.run.seed, k))
-        pairs = _to_pairs(pa, cfg, rng).to(device, dtype)
+        pairs = _to_pairs(pa, cfg, rng, draws[k] if draws is not None else None).to(device, dtype)
         if k == 0:
             log.info(
                 "data: %d genes, %d trajectories, %d pairs (%d train, %d validation); scaling: %s",
                 expr.n_genes, pa.n_trajectories, pa.y0.shape[0], pairs.train.numel(), pairs.val.numel(),
                 pa.scale["mode"],
             )
+            if draws is not None:
+                log_draws(draws)
             if pairs.val.numel() == 0 and cfg.data.val_fraction > 0:
                 log.warning("no validation pairs (too few pairs for --val-fraction %g): the training loss "
                             "chooses the checkpoint kept", cfg.data.val_fraction)
@@ -177,17 +186,11 @@ def build_trainers(inputs: Inputs, cfg: InferConfig, device: torch.device) -> li
 def train_ensemble(trainers: list[Trainer], cfg: InferConfig, device: torch.device, *,
                    callback: Callback | None = None, stop_requested: Callable[[], bool] | None = None,
                    on_epoch: Callable[[int, Trainer], None] | None = None) -> list[TrainResult]:
-    """Step 3: train every member to its end; on a CPU with several threads, side by side."""
-    workers, intra = plan_workers(len(trainers), device, cfg.run.threads)
-    if workers > 1:
-        log.info("training %d ensemble members side by side, %d thread(s) each", len(trainers), intra)
-    threads_before = torch.get_num_threads()
-    torch.set_num_threads(intra)
-    try:
-        return train_members(trainers, workers=workers, callback=callback, stop_requested=stop_requested,
-                             on_epoch=on_epoch)
-    finally:
-        torch.set_num_threads(threads_before)
+    """Step 3: train every member to its end: side by side in threads, or as Dask tasks with
+    ``cfg.run.scheduler`` (:func:`dashgrn.engine.train`: the same results); the list carries ``engine``."""
+    from .engine import train
+
+    return train(trainers, cfg.run, device, callback=callback, stop_requested=stop_requested, on_epoch=on_epoch)
 
 
 # -- step 4: the network ----------------------------------------------------------------
@@ -195,6 +198,7 @@ def extract_network(trainers: list[Trainer], results: list[TrainResult], inputs:
                     device: torch.device, seconds: float) -> InferResult:
     """Step 4: load each member's best checkpoint, extract effects, rank and export."""
     resume_state, stopped = None, run_stopped(results)  # interrupted when any member was
+    engine = getattr(results, "engine", None)  # how the members trained (dashgrn.engine.TrainedMembers)
     if stopped == "interrupted":
         # the trainers' own states (inside the epoch in progress), taken before the best checkpoints load
         resume_state = {"members": [t.state_dict() for t in trainers]}
@@ -212,7 +216,7 @@ def extract_network(trainers: list[Trainer], results: list[TrainResult], inputs:
         [(trainers[k].pairs.train.cpu().numpy(), trainers[k].pairs.val.cpu().numpy()) for k in keep],
         [r.best_val_loss for r in results], pair_errors(trainers[keep[0]], trainers[keep[0]].pairs.val).cpu().numpy(),
         lambda: standardised_matrix(effects),
-        seed=cfg.run.seed, threads=cfg.run.threads or 1,
+        seed=cfg.run.seed, threads=cfg.run.threads or torch.get_num_threads(),
         levels=getattr(inputs.singlecell, "cell_values", None))
     ranking, edges = network_from_effects(
         effects, expr.genes, aligned.matrix if aligned is not None else None, cfg.export, scores=evidence.scores)
@@ -221,6 +225,9 @@ def extract_network(trainers: list[Trainer], results: list[TrainResult], inputs:
     pairs, result = trainers[0].pairs, results[0]
     summary = summarize(inputs, cfg, pairs, results, edges, ranking.mode, models[0], device, seconds, stopped=stopped)
     summary["evidence"] = evidence.record()
+    summary["engine"] = engine
+    if (draws := _draws(pa, cfg)) is not None:  # which trajectories (or blocks) every member trained on
+        summary["training"]["bootstrap"] = bootstrap_record([draws[k] for k in keep], expr.trajectory, keep)
     return InferResult(
         edges=edges, effects=mean_effects(effects), genes=list(expr.genes), history=history, model=models[0],
         config=cfg, summary=summary, prune_events=result.prune_events, stopped=stopped,
@@ -336,7 +343,7 @@ def run(
     # the staging folder exists from here on: a killed run leaves its periodic resume state in it
     with staged_output_dir(out, overwrite=overwrite, inputs=in_files, keep=source) as stage:
         write_config(stage, cfg, command)
-        saver = ResumeSaver(stage / FILES["resume"], (resume_state or {}).get("members") or [None] * cfg.model.ensemble,
+        saver = ResumeSaver(stage / FILES["resume"], (resume_state or {}).get("members") or [None] * cfg.model.members,
                             inputs=inputs)
         t0 = time.perf_counter()
         result = infer(expr, pnet, cfg, callback=callback, stop_requested=stop_requested, resume=resume_state,

@@ -22,7 +22,7 @@ from .checkpoint import save_checkpoint, save_resume
 from .config import InferConfig
 from .io import write_edges, write_graphml, write_ranking
 from .io.rundir import FILES
-from .model import Pairs, PhoenixODE, TrainResult, member_seed
+from .model import Pairs, PhoenixODE, TrainResult, batch_plan, member_seed
 from .model.pruning import weight_sparsity
 from .network import Ranking
 from .provenance import versions
@@ -43,8 +43,9 @@ class InferResult:
     Attributes
     ----------
     edges
-        The exported network: ``regulator, target, weight, sign, rank, effect, in_prior``
-        (see :mod:`dashgrn.ranking`).
+        The exported network: ``regulator, target, weight, sign, rank, effect, in_prior,
+        confidence`` (see :mod:`dashgrn.network`; ``confidence``: the fraction of members whose
+        own export holds the edge with its sign).
     ranking
         Every pair with a non-zero effect or in the prior, best first.
     effects
@@ -135,6 +136,8 @@ def summarize(inputs: Inputs, cfg: InferConfig, pairs: Pairs, results: list[Trai
             "best_val_loss": result.best_val_loss, "stopped": stopped or run_stopped(results),
             "at_final_sparsity": result.at_final_sparsity, "device": str(device),
             "seconds": seconds,
+            # pairs per step and learning rate as the number of training pairs set them (batch_plan)
+            **dict(zip(("batch_size", "lr"), batch_plan(int(pairs.train.numel()), cfg.train))),
             "ensemble": len(results),
             "members": [
                 {"member": k + 1, "seed": member_seed(cfg.run.seed, k),
@@ -142,6 +145,7 @@ def summarize(inputs: Inputs, cfg: InferConfig, pairs: Pairs, results: list[Trai
                  "stopped": r.stopped} for k, r in enumerate(results)
             ],
             "warnings": warnings,
+            "bootstrap": None,  # with --bootstrap: B and every member's draw (dashgrn._bootstrap.bootstrap_record)
         },
         "network": {
             "edges": len(edges), "ranking": ranking_mode, "export": cfg.export.rule,
@@ -151,11 +155,26 @@ def summarize(inputs: Inputs, cfg: InferConfig, pairs: Pairs, results: list[Trai
             "repressing": int((edges["sign"] < 0).sum()),
             "density": len(edges) / (n * (n - 1)) if n > 1 else math.nan,
             "weight_sparsity": weight_sparsity(model),
+            "confidence": confidence_summary(edges, len(results), resampled=cfg.model.bootstrap > 0),
         },
     }
     if inputs.singlecell is not None:
         summary["singlecell"] = inputs.singlecell.summary()
     return summary
+
+
+def confidence_summary(edges: pd.DataFrame, members: int, *, resampled: bool) -> dict[str, Any] | None:
+    """How the exported edges' ``confidence`` is spread (:mod:`dashgrn.network._confidence`):
+    members, whether they trained on resamples (``--bootstrap``), the edges backed by every
+    member and by at least half of them, and the median; ``None`` without the column."""
+    if "confidence" not in edges.columns:
+        return None
+    c = edges["confidence"].to_numpy(dtype=np.float64)
+    return {
+        "members": int(members), "resampled": bool(resampled), "same_sign": True,
+        "edges_all_members": int((c >= 1 - 1e-12).sum()), "edges_at_least_half": int((c >= 0.5 - 1e-12).sum()),
+        "median": float(np.median(c)) if c.size else None,
+    }
 
 
 def prior_table(aligned: AlignedPrior | None) -> pd.DataFrame | None:

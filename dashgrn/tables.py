@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 EDGE_COLUMNS = ["regulator", "target", "weight", "sign", "rank"]
-#: Written when known: the signed effect E of the model, and 1 for edges of the prior.
-EDGE_OPTIONAL_COLUMNS = ["effect", "in_prior"]
+#: Written when known: the signed effect E of the model, 1 for edges of the prior, and the fraction
+#: of ensemble members whose own export holds the edge (dashgrn.network._confidence).
+EDGE_OPTIONAL_COLUMNS = ["effect", "in_prior", "confidence"]
 PRIOR_COLUMNS = ["regulator", "target", "sign", "weight"]
 
 

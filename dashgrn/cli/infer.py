@@ -42,44 +42,15 @@ class _StopFlag:
                     "(Ctrl-C again to abort)")
 
 
-def _progress_callback(epochs: int, members: int = 1):  # noqa: ANN202
-    """A rich progress bar on a terminal, plain log lines otherwise (epochs of every member)."""
+def _progress_callback(epochs: int, members: int = 1, *, early_stopping: int = 0):  # noqa: ANN202
+    """A rich progress bar on a terminal, plain log lines otherwise: members done and training,
+    epoch, losses, elapsed time and an ETA bound (:mod:`dashgrn.cli._progress`)."""
     if is_quiet():
         return None, None
+    from ._progress import progress_callback
 
-    def tag(row: dict[str, float]) -> str:
-        return f"model {int(row.get('member', 1))}/{members} " if members > 1 else ""
-
-    if stderr.is_terminal:
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        progress = Progress(
-            TextColumn("{task.fields[tag]}epoch {task.fields[epoch]}"), BarColumn(), TextColumn("{task.fields[info]}"),
-            TimeElapsedColumn(), console=stderr, transient=True,
-        )
-        task = progress.add_task("train", total=epochs * members, info="", tag="", epoch=0)
-
-        reached: dict[int, int] = {}  # epochs completed per member (members may train side by side)
-
-        def cb(row: dict[str, float]) -> None:
-            reached[int(row.get("member", 1))] = int(row["epoch"])
-            progress.update(task, completed=sum(reached.values()), tag=tag(row), epoch=int(row["epoch"]), info=(
-                f"train {row['train_loss']:.3g} val {row['val_loss']:.3g} sparsity {row['weight_sparsity']:.1%}"
-            ))
-
-        return cb, progress
-    every = max(1, epochs // 20)
-
-    def cb_plain(row: dict[str, float]) -> None:
-        e = int(row["epoch"])
-        if e == 1 or e % every == 0 or row["pruned"]:
-            log.info(
-                "%sepoch %d/%d  train %.4g  val %.4g  lr %.2g  sparsity %.1f%%%s", tag(row), e, epochs,
-                row["train_loss"], row["val_loss"], row["lr"], 100 * row["weight_sparsity"],
-                "  (pruned)" if row["pruned"] else "",
-            )
-
-    return cb_plain, None
+    return progress_callback(epochs, members, early_stopping=early_stopping, terminal=stderr.is_terminal,
+                             console=stderr)
 
 
 def register(app: typer.Typer) -> None:
@@ -102,9 +73,11 @@ def register(app: typer.Typer) -> None:
         val_fraction: Annotated[float, typer.Option("--val-fraction", help="Fraction of trajectories (or pairs) held out for validation.", rich_help_panel=H_DATA)] = D["val_fraction"],
         hidden: Annotated[int, typer.Option("--hidden", help="Hidden width H of each branch (SPEC: 40).", rich_help_panel=H_MODEL)] = D["hidden"],
         ensemble: Annotated[int, typer.Option("--ensemble", help="Models trained with their own seeds; edges are ranked by their mean standardised effect (1 = a single model).", rich_help_panel=H_MODEL)] = D["ensemble"],
+        bootstrap: Annotated[int, typer.Option("--bootstrap", help="B >= 2: train B members, each on the trajectories drawn with replacement (one trajectory: blocks of pairs), validated on those not drawn; an edge's confidence is then the fraction of members whose own export holds it (0: off, the --ensemble members).", rich_help_panel=H_MODEL)] = D["bootstrap"],
         epochs: Annotated[int, typer.Option("--epochs", help="Training epochs.", rich_help_panel=H_MODEL)] = D["epochs"],
         lr: Annotated[float, typer.Option("--lr", help="Learning rate (5x on gene multipliers).", rich_help_panel=H_MODEL)] = D["lr"],
-        batch_size: Annotated[int, typer.Option("--batch-size", help="Pairs per optimisation step (one ODE solve).", rich_help_panel=H_MODEL)] = D["batch_size"],
+        batch_size: Annotated[int, typer.Option("--batch-size", help="Pairs per optimisation step (one ODE solve), at least.", rich_help_panel=H_MODEL)] = D["batch_size"],
+        max_batches: Annotated[int, typer.Option("--max-batches", help="Steps per epoch at most: with more training pairs the batch grows (and the learning rate by its square root); 0 = never.", rich_help_panel=H_MODEL)] = D["max_batches"],
         early_stopping: Annotated[int, typer.Option("--early-stopping", help="Stop after this many epochs without improvement at the final sparsity (0: off).", rich_help_panel=H_MODEL)] = D["early_stopping"],
         dtype: Annotated[str, typer.Option("--dtype", help="float32 | float64.", rich_help_panel=H_MODEL)] = D["dtype"],
         rate: Annotated[str, typer.Option("--rate", help="Gene rate function: softplus(m) (cannot die) | relu(m) (SPEC).", rich_help_panel=H_MODEL)] = D["rate"],
@@ -135,6 +108,8 @@ def register(app: typer.Typer) -> None:
         seed: Annotated[int, typer.Option("--seed", help="Seed for every random draw.", rich_help_panel=H_OUT)] = D["seed"],
         device: Annotated[str, typer.Option("--device", help="auto | cpu | cuda | cuda:N.", rich_help_panel=H_OUT)] = D["device"],
         threads: Annotated[Optional[int], typer.Option("--threads", help="CPU threads for torch.", rich_help_panel=H_OUT)] = D["threads"],
+        scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Train the ensemble members as Dask tasks: 'local' (a LocalCluster on this machine, started and stopped here) or a running scheduler's address tcp://HOST:PORT (needs pip install 'dashgrn\\[dask]'). The same seed gives the same edges.tsv as without it.", rich_help_panel=H_OUT)] = D["scheduler"],
+        groupby: Annotated[Optional[str], typer.Option("--groupby", help="One network per group of this .h5ad obs key or table column: --out gets one run folder per group, edges_by_group.tsv and groups.json.", rich_help_panel=H_OUT)] = None,
         overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an existing output folder.", rich_help_panel=H_OUT)] = False,
         resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted (Ctrl-C, SIGTERM) or killed run of --out from its last resume state (same inputs; its config.json is the base).", rich_help_panel=H_OUT)] = False,
         truth: Annotated[Optional[Path], typer.Option("--truth", help="Gold standard, only to score the result in the report (never used for inference).", rich_help_panel=H_OUT)] = None,
@@ -155,6 +130,10 @@ def register(app: typer.Typer) -> None:
         from ..pipeline import run
 
         settings: dict[str, Any] = {}
+        if groupby is not None:  # before --resume looks for a resume state
+            from ._groups import check_groupby_options
+
+            check_groupby_options(resume=resume, genes=genes)
         if resume and config is None:  # the interrupted run's folder, or a killed run's staging folder
             from ..checkpoint import find_resume
             from ..io.rundir import FILES
@@ -173,7 +152,8 @@ def register(app: typer.Typer) -> None:
 
         flag = _StopFlag()
         old = {s: signal.signal(s, flag) for s in (signal.SIGINT, signal.SIGTERM)}
-        callback, progress = _progress_callback(cfg.train.epochs, cfg.model.ensemble)
+        callback, progress = _progress_callback(cfg.train.epochs, cfg.model.members,
+                                                early_stopping=cfg.train.early_stopping)
         t0 = time.perf_counter()
 
         def trained(seconds: float) -> None:
@@ -184,6 +164,14 @@ def register(app: typer.Typer) -> None:
         try:
             if progress is not None:
                 progress.start()
+            if groupby is not None:  # one network per group (dashgrn.groups)
+                from ._groups import infer_groups
+
+                return infer_groups(
+                    expression, prior, cfg, groupby=groupby, out=out, truth=truth, overwrite=overwrite, resume=resume,
+                    genes=genes, command=shlex.join(["dashgrn", *sys.argv[1:]]) if sys.argv else "dashgrn infer",
+                    callback=callback, stop_requested=lambda: flag.stop, on_trained=trained,
+                    protect=[config] if config is not None else [], t0=t0)
             result = run(
                 expression, prior, cfg, out=out, truth=truth, genes_file=genes, overwrite=overwrite, resume=resume,
                 command=shlex.join(["dashgrn", *sys.argv[1:]]) if sys.argv else "dashgrn infer",

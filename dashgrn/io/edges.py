@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 _DTYPES = {"regulator": object, "target": object, "weight": np.float64, "sign": np.int8, "rank": np.int64,
-           "effect": np.float64, "in_prior": np.int8}
+           "effect": np.float64, "in_prior": np.int8, "confidence": np.float64}
 
 
 def write_edges(edges: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
@@ -89,7 +89,8 @@ def validate_edges(edges: pd.DataFrame, *, source: str = "<memory>") -> pd.DataF
     """Check an edge table and return it with the canonical column order and dtypes.
 
     Rules: columns ``regulator, target, weight, sign, rank`` (and optionally ``effect``,
-    finite, and ``in_prior``, 0 or 1; other columns are dropped); names non-empty;
+    finite, ``in_prior``, 0 or 1, and ``confidence``, in [0, 1]; other columns are dropped);
+    names non-empty;
     ``weight`` finite and >= 0; ``sign`` in {-1, 0, 1}; ``rank`` a permutation of
     ``1..n``; regulator-target pairs unique.
 
@@ -132,6 +133,9 @@ def validate_edges(edges: pd.DataFrame, *, source: str = "<memory>") -> pd.DataF
     if "in_prior" in extra and not t["in_prior"].isin([0, 1]).all():
         msg = f"{source}: in_prior must be 0 or 1"
         raise InputError(msg, hint=hint)
+    if "confidence" in extra and not t["confidence"].between(0, 1).all():
+        msg = f"{source}: confidence must be in [0, 1]"
+        raise InputError(msg, hint=hint)
     rank = t["rank"].to_numpy()
     if (np.mod(rank, 1) != 0).any() or not np.array_equal(np.sort(rank), np.arange(1, len(t) + 1)):
         msg = f"{source}: rank must number the edges 1..{len(t)} without gaps or repeats"
@@ -148,7 +152,8 @@ def write_graphml(edges: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write the network as GraphML, atomically.
 
     A directed graph with gene names as node ids and the edge attributes ``weight``
-    (double), ``sign`` and ``rank`` (integers). Streamed in one pass (memory O(edges) of
+    (double), ``sign`` and ``rank`` (integers), and ``effect``, ``in_prior`` and ``confidence``
+    when the table has them. Streamed in one pass (memory O(edges) of
     short strings, not a networkx graph), with names XML-escaped; networkx reads it back.
 
     Raises
@@ -177,6 +182,7 @@ _GRAPHML_HEAD = (
 _GRAPHML_KEYS = {
     "effect": '  <key id="d3" for="edge" attr.name="effect" attr.type="double" />\n',
     "in_prior": '  <key id="d4" for="edge" attr.name="in_prior" attr.type="int" />\n',
+    "confidence": '  <key id="d5" for="edge" attr.name="confidence" attr.type="double" />\n',
 }
 
 
@@ -193,6 +199,7 @@ def _graphml_chunks(table: pd.DataFrame, step: int = 100_000) -> Iterator[str]:
     rk = table["rank"].astype(int).tolist()
     ef = table["effect"].astype(float).tolist() if "effect" in table.columns else None
     ip = table["in_prior"].astype(int).tolist() if "in_prior" in table.columns else None
+    cf = table["confidence"].astype(float).tolist() if "confidence" in table.columns else None
     yield _GRAPHML_HEAD + "".join(v for k, v in _GRAPHML_KEYS.items() if k in table.columns)
     yield '  <graph edgedefault="directed">\n'
     yield "".join(f"    <node id={ids[g]} />\n" for g in nodes)
@@ -204,6 +211,7 @@ def _graphml_chunks(table: pd.DataFrame, step: int = 100_000) -> Iterator[str]:
             f'      <data key="d2">{rk[i]}</data>\n'
             + (f'      <data key="d3">{ef[i]!r}</data>\n' if ef is not None else "")
             + (f'      <data key="d4">{ip[i]}</data>\n' if ip is not None else "")
+            + (f'      <data key="d5">{cf[i]!r}</data>\n' if cf is not None else "")
             + "    </edge>\n"
             for i in range(b, min(b + step, len(regs)))
         )
@@ -214,8 +222,8 @@ def write_ranking(path: str | os.PathLike[str], ranking: Ranking, genes: list[st
                   chunk: int = 500_000) -> None:
     """Write ``ranking.tsv.gz``: every ordered pair of distinct genes, ranked (a
     :class:`dashgrn.network.Ranking`): the
-    ranked pairs first (columns as edges.tsv), then every other pair (weight 0) by
-    regulator and target name.
+    ranked pairs first (columns as edges.tsv), then every other pair (weight 0, confidence 0)
+    by regulator and target name.
 
     Memory stays O(ranked pairs + block x N): both parts are written in pieces.
     """
@@ -247,6 +255,7 @@ def write_ranking(path: str | os.PathLike[str], ranking: Ranking, genes: list[st
             part = pd.DataFrame({
                 "regulator": genes[order[rows[r]]], "target": genes[order[c]],
                 "weight": 0, "sign": 0, "rank": np.arange(rank + 1, rank + r.size + 1), "effect": 0, "in_prior": 0,
+                **({} if rk.confidence is None else {"confidence": 0}),
             })
             part.to_csv(fh, sep="\t", index=False, header=False, lineterminator="\n")
             rank += r.size

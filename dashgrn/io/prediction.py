@@ -16,6 +16,11 @@ dense matrix           gene names in the first row and first column;   entry, se
                        rows are regulators, columns targets
 =====================  ==============================================  ==================
 
+dashgrn's ``edges.tsv`` may carry ``effect``, ``in_prior`` and ``confidence`` columns (older
+runs lack some of them): they are ignored, and ``weight`` is the score, also when a
+``confidence`` column is present (``weight`` comes first among the weight aliases). To score a
+network by its confidence instead, give a table with only that column as its weight.
+
 "See below": when the weights include negative numbers they are read as signed
 (``sign = sign(weight)``); when every weight is >= 0 the mode of regulation is
 unknown (``sign = 0``), since a non-negative score says nothing about it.

@@ -23,7 +23,7 @@ from ._ensemble import member_seed, plan_workers, train_members
 from ._ode import PRUNABLE, HasJacobian, PhoenixODE, VectorField, shifted_softsign
 from ._solvers import FALLBACK, SOLVERS, Solver, SolveStats, fixed_step, solve_pairs
 from ._stiffness import MAX_STEPS, StiffnessTracker, probe_states
-from ._training import Pairs, Trainer, TrainResult, evaluate_loss, pair_errors, split_indices
+from ._training import Pairs, Trainer, TrainResult, batch_plan, evaluate_loss, pair_errors, split_indices
 
 __all__ = [
     "FALLBACK",
@@ -39,6 +39,7 @@ __all__ = [
     "TrainResult",
     "Trainer",
     "VectorField",
+    "batch_plan",
     "effect_matrix",
     "evaluate_loss",
     "fixed_step",

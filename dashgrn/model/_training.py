@@ -57,11 +57,24 @@ class TrainResult:
 Callback = Callable[[dict[str, float]], None]
 
 
-def _param_groups(model: PhoenixODE, cfg: TrainConfig) -> list[dict]:
+def batch_plan(n_train: int, cfg: TrainConfig) -> tuple[int, float]:
+    """(pairs per step, learning rate) for ``n_train`` training pairs: ``cfg.batch_size`` and
+    ``cfg.lr``, unless an epoch would take more than ``cfg.max_batches`` steps; then the batch
+    grows to ceil(n_train / max_batches) and the learning rate by the square root of that growth
+    (the usual scaling for Adam). Small data sets keep the configured batch; a large one gets
+    fewer, larger steps per epoch, which cost about as much per pair as the small ones on a CPU
+    (benchmarks/results/SPEED.md)."""
+    if cfg.max_batches <= 0 or n_train <= cfg.batch_size * cfg.max_batches:
+        return cfg.batch_size, cfg.lr
+    batch = math.ceil(n_train / cfg.max_batches)
+    return batch, cfg.lr * math.sqrt(batch / cfg.batch_size)
+
+
+def _param_groups(model: PhoenixODE, cfg: TrainConfig, base_lr: float) -> list[dict]:
     names = ["W_s", "b_s", "W_p", "b_p", "C_s", "C_p", "m"]
     groups = []
     for n in names:
-        lr = cfg.lr * (cfg.multiplier_lr_factor if n == "m" else 1.0)
+        lr = base_lr * (cfg.multiplier_lr_factor if n == "m" else 1.0)
         groups.append({"params": [getattr(model, n)], "lr": lr, "initial_lr": lr, "name": n})
     return groups
 
@@ -73,12 +86,12 @@ def _scheduler(opt: torch.optim.Optimizer, cfg: TrainConfig) -> torch.optim.lr_s
     )
 
 
-def _reset_lr(opt: torch.optim.Optimizer, cfg: TrainConfig) -> None:
+def _reset_lr(opt: torch.optim.Optimizer, cfg: TrainConfig, base_lr: float) -> None:
     """Learning-rate rewinding at a pruning event (SPEC 2.5); weights are kept."""
     for i, g in enumerate(opt.param_groups):
         if cfg.original_lr_reset_bug:
             # The original applies 5 x lr to the 6th group (C_p) and lr to all others.
-            g["lr"] = cfg.lr * (cfg.multiplier_lr_factor if i == 5 else 1.0)
+            g["lr"] = base_lr * (cfg.multiplier_lr_factor if i == 5 else 1.0)
         else:
             g["lr"] = g["initial_lr"]
 
@@ -134,7 +147,8 @@ class Trainer:
                  *, generator: torch.Generator) -> None:
         self.model, self.pairs, self.cfg, self.pruner, self.solver = model, pairs, cfg, pruner, solver
         self.generator = generator
-        self.opt = torch.optim.Adam(_param_groups(model, cfg), weight_decay=0.0)
+        self.batch_size, self.lr = batch_plan(pairs.train.numel(), cfg)  # more pairs: larger steps
+        self.opt = torch.optim.Adam(_param_groups(model, cfg, self.lr), weight_decay=0.0)
         self.sched = _scheduler(self.opt, cfg)
         events = pruner.schedule.events(cfg.epochs) if pruner.active else []
         self.last_event = max(events) if events else 0
@@ -211,7 +225,7 @@ class Trainer:
                 "C_p %.2f%%%s", epoch, 100 * frac, *(100 * dens[k] for k in ("W_p", "W_s", "C_s", "C_p")),
                 "; prior/magnitude mass " + ", ".join(f"{k} {v:.3g}" for k, v in ratio.items()) if ratio else "",
             )
-            _reset_lr(self.opt, cfg)
+            _reset_lr(self.opt, cfg, self.lr)
             self.sched = _scheduler(self.opt, cfg)
         n_train = pairs.train.numel()
         perm = pairs.train[torch.randperm(n_train, generator=self.generator).to(pairs.train.device)]
@@ -232,7 +246,7 @@ class Trainer:
             if stop_requested is not None and stop_requested():
                 pos["seconds"] += time.perf_counter() - t0
                 return None
-            b = pos["perm"][pos["start"]:pos["start"] + cfg.batch_size]
+            b = pos["perm"][pos["start"]:pos["start"] + self.batch_size]
             if self.tracker is not None:
                 pos["max_rho"] = max(pos["max_rho"], self.tracker.update(model))
             steps = _steps(self.tracker, pairs.dt[b], self.solver)
@@ -247,7 +261,7 @@ class Trainer:
             self.opt.step()
             pos["loss_sum"] += loss.item() * b.numel()
             pos["seen"] += b.numel()
-            pos["start"] += cfg.batch_size
+            pos["start"] += self.batch_size
         self.position = None
         train_loss = pos["loss_sum"] / max(pos["seen"], 1)
         max_rho, frac = pos["max_rho"], pos["frac"]

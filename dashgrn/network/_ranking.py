@@ -55,6 +55,7 @@ class Ranking:
     weight: np.ndarray
     mode: str
     sign: np.ndarray | None = None  # crowd evidence: the sign of its score (else the effect's)
+    confidence: np.ndarray | None = None  # fraction of members exporting the pair (network._confidence)
 
     def __len__(self) -> int:
         return int(self.row.size)
@@ -66,15 +67,17 @@ class Ranking:
 
     def table(self, genes: list[str] | np.ndarray, index: np.ndarray | None = None) -> pd.DataFrame:
         """The pairs ``index`` (all by default) as ``regulator, target, weight, sign, rank,
-        effect, in_prior``; ``rank`` is the position in the whole ranking (1 = best)."""
+        effect, in_prior`` (and ``confidence`` when known); ``rank`` is the position in the whole
+        ranking (1 = best)."""
         idx = np.arange(len(self)) if index is None else np.asarray(index)
         g = np.asarray(genes, dtype=object)
+        extra = {} if self.confidence is None else {"confidence": self.confidence[idx]}
         return pd.DataFrame({
             "regulator": g[self.row[idx]], "target": g[self.col[idx]],
             "weight": self.weight[idx],
             "sign": np.sign(self.effect[idx] if self.sign is None else self.sign[idx]).astype(np.int8),
             "rank": idx.astype(np.int64) + 1, "effect": self.effect[idx],
-            "in_prior": self.in_prior[idx].astype(np.int8),
+            "in_prior": self.in_prior[idx].astype(np.int8), **extra,
         })
 
 

@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..io.rundir import FILES, read_run_folder, run_name
 from ._agreement import prior_agreement, sign_disagreements
+from ._confidence import confidence_section, confidence_text
 from ._sections import (
     add_checks,
     data_section,
@@ -76,6 +77,9 @@ class Report:
         Signed E for the top regulators (rows) x targets (columns).
     abs_effects
         |E| of every edge of ``edges.tsv`` (its ``effect`` column, made absolute).
+    confidence
+        The ``confidence`` of every edge of ``edges.tsv`` (``None`` without the column);
+        ``run["confidence"]`` is the sentence on it.
     truth
         ``None`` without a truth; else ``path``, ``table`` (one row per method),
         ``pr`` (long PR curves), ``universe`` (a line) and ``note``.
@@ -105,6 +109,7 @@ class Report:
     truth: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     singlecell: dict[str, Any] | None = None
+    confidence: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -143,6 +148,8 @@ def build_report(run_dir: str | os.PathLike[str], *, truth: str | os.PathLike[st
     prune_epochs = training_section(rf, values)
     run["pruning"] = pruning_facts(values)
     regs, out_deg, in_deg = network_section(rf, values)
+    confidence = confidence_section(rf, values)
+    run["confidence"] = confidence_text(values)
     kept, removed, new = prior_agreement(rf, values)
     run["ranking"] = ranking_text(values.get("network_ranking"), rf.summary.get("evidence"))
     singlecell = singlecell_section(rf, values, notes)
@@ -167,5 +174,5 @@ def build_report(run_dir: str | os.PathLike[str], *, truth: str | os.PathLike[st
         prune_epochs=prune_epochs, kept=kept, removed=removed, new=new, disagree=sign_disagreements(kept),
         regulators=regs, out_degree=out_full, in_degree=in_full, heatmap=heatmap_table(rf),
         abs_effects=abs_effect(rf.edges),
-        truth=truth_info, notes=notes, singlecell=singlecell,
+        truth=truth_info, notes=notes, singlecell=singlecell, confidence=confidence,
     )

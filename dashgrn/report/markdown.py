@@ -211,6 +211,7 @@ def render_markdown(report: Report) -> str:
                                                 for k in ("min", "median", "max"))),
         ("ranking weight (min / median / max)", " / ".join(fmt_num(v.get(f"network_weight_{k}"), 3)
                                                         for k in ("min", "median", "max"))),
+        ("confidence", report.run["confidence"]),
     ])
     out += ["", "Top regulators by out-degree:", ""]
     regs = report.regulators.sort_values(["out_degree", "out_strength", "regulator"], ascending=[False, False, True],

@@ -30,7 +30,9 @@ def test_infer_writes_every_output(tiny: tuple[Path, Path], tmp_path: Path) -> N
                  "ranking.tsv.gz"):
         assert (out / name).is_file(), name
     edges = pd.read_csv(out / "edges.tsv", sep="\t")
-    assert list(edges.columns) == ["regulator", "target", "weight", "sign", "rank", "effect", "in_prior"]
+    assert list(edges.columns) == ["regulator", "target", "weight", "sign", "rank", "effect", "in_prior",
+                                   "confidence"]
+    assert (edges["confidence"] == 1).all()  # one member: its own export is the run's
     assert (edges["weight"] > 0).all()
     assert edges["rank"].tolist() == list(range(1, len(edges) + 1))
     assert (edges["regulator"] != edges["target"]).all()

@@ -90,7 +90,7 @@ def test_html_is_self_contained_with_every_section_and_plot(tiny_run: dict[str, 
         assert sid in page.ids
     assert "truth" not in page.ids  # no truth given
     assert "script" not in page.tags
-    assert len(page.images) == 6  # loss, lr, sparsity, degrees, weights, heat map
+    assert len(page.images) == 7  # loss, lr, sparsity, degrees, weights, confidence, heat map
     for img in page.images:
         src = str(img["src"])
         assert src.startswith("data:image/png;base64,")
@@ -263,7 +263,7 @@ def test_truth_adds_metrics_and_pr_curve(run_copy: Path, tiny_run: dict[str, Any
     assert v["truth_random_auroc"] == 0.5
     page = _page(run_copy / "report.html")
     assert "truth" in page.ids
-    assert len(page.images) == 7
+    assert len(page.images) == 8  # and the precision-recall curves
     assert "## Evaluation against the truth" in (run_copy / "report.md").read_text(encoding="utf-8")
 
 

@@ -95,7 +95,7 @@ def test_every_image_loads_and_every_section_shows(report_with_truth: Path, tmp_
     m = re.search(r"<title>CHECK images=(\d+) bad=(\d+) sections=(\d+) hidden=(\d+)</title>", dom)
     assert m is not None, dom[:500]
     images, bad, sections, hidden = map(int, m.groups())
-    assert images == 7  # loss, lr, sparsity, degrees, weights, heat map, PR curve
+    assert images == 8  # loss, lr, sparsity, degrees, weights, confidence, heat map, PR curve
     assert bad == 0
     assert sections == 8
     assert hidden == 0

@@ -2,7 +2,7 @@
 
 * the run report's plots, embedded in ``report.html`` as PNG data URIs:
   :func:`render_figures` draws them all (``plot_loss``, ``plot_lr``, ``plot_sparsity``,
-  ``plot_degrees``, ``plot_weights``, ``plot_heatmap``, ``plot_pr``, ``plot_embedding``,
+  ``plot_degrees``, ``plot_weights``, ``plot_confidence``, ``plot_heatmap``, ``plot_pr``, ``plot_embedding``,
   ``plot_bins``), :func:`to_data_uri` encodes one;
 * the PR and ROC curve files of ``dashgrn evaluate --out``: :func:`plot_pr_curves`,
   :func:`plot_roc_curves`.
@@ -13,6 +13,7 @@ from __future__ import annotations
 from ._curves import plot_pr_curves, plot_roc_curves
 from ._run import (
     plot_bins,
+    plot_confidence,
     plot_degrees,
     plot_embedding,
     plot_heatmap,
@@ -27,6 +28,7 @@ from ._run import (
 
 __all__ = [
     "plot_bins",
+    "plot_confidence",
     "plot_degrees",
     "plot_embedding",
     "plot_heatmap",

@@ -179,6 +179,35 @@ def plot_weights(weights: np.ndarray) -> Figure:
     return fig
 
 
+def plot_confidence(confidence: np.ndarray, members: int | None) -> Figure:
+    """Histogram of the edges' confidence (the fraction of ``members`` whose own export holds
+    the edge): one bar per possible value k / members up to 40 members, 20 bins beyond."""
+    fig = _figure()
+    ax = fig.add_subplot()
+    c = np.asarray(confidence, dtype=np.float64)
+    c = c[np.isfinite(c)]
+    if len(c) == 0:
+        _no_data(ax, "no edges")
+        return fig
+    from matplotlib.ticker import MaxNLocator
+
+    m = int(members) if members else 0
+    if 0 < m <= 40:  # one bar per possible value k / m
+        k = np.arange(m + 1)
+        ax.bar(k / m, np.bincount(np.rint(c * m).astype(np.int64).clip(0, m), minlength=m + 1), width=0.8 / m,
+               color="#1b6ca8", alpha=0.85)
+        if m <= 10:
+            ax.set_xticks(k / m, [f"{i}/{m}" for i in k])
+        ax.set_xlim(-0.6 / m, 1 + 0.6 / m)
+    else:
+        ax.hist(c, bins=np.linspace(0, 1, 21), color="#1b6ca8", alpha=0.85)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(f"confidence (fraction of {m} members exporting the edge)" if m else "confidence")
+    ax.set_ylabel("edges")
+    ax.set_title("Confidence of the edges")
+    return fig
+
+
 def plot_heatmap(mat: pd.DataFrame) -> Figure:
     """Signed effects E of the top regulators (rows) x targets (columns)."""
     n_r, n_t = mat.shape
@@ -297,7 +326,8 @@ def render_figures(report: Report) -> dict[str, str]:
     -------
     dict
         Plot name -> ``data:image/png;base64,...`` URI. Names: ``loss``, ``lr``,
-        ``sparsity``, ``degrees``, ``weights``, ``heatmap``, with a truth ``pr``, and
+        ``sparsity``, ``degrees``, ``weights``, ``heatmap``, ``confidence`` (when edges.tsv
+        has the column), with a truth ``pr``, and
         for single-cell runs ``sc_embedding`` and ``sc_bins``.
     """
     import matplotlib
@@ -313,6 +343,9 @@ def render_figures(report: Report) -> dict[str, str]:
             "weights": lambda: plot_weights(report.abs_effects),
             "heatmap": lambda: plot_heatmap(report.heatmap),
         }
+        if report.confidence is not None:
+            conf, members = report.confidence, report.values.get("network_confidence_members")
+            makers["confidence"] = lambda: plot_confidence(conf, members)
         t = report.truth
         if t is not None and t.get("pr") is not None:
             table = t["table"]
