@@ -57,6 +57,8 @@ G19_TIMES = ",".join(f"{0.25 * k:g}" for k in range(33))
 G19 = ["--genes", "19", "--trajectories", "61", "--times", G19_TIMES, "--noise", "0.025", "--prior-noise", "0.1",
        "--seed", "1919"]
 WORKLOADS = ("g19", "sim350", "g2000")
+#: `--before`: dashgrn as it trained before issue 16 (a fixed batch of 32 pairs), beside the default.
+BEFORE = {"dashgrn-before": ["--max-batches", "0"]}
 #: the goals of issue 16: dashgrn wall / GRNBoost2 wall at most this (g19, sim350); g2000 in seconds.
 GOALS = {"g19": ("ratio", 3.0), "sim350": ("ratio", 0.6), "g2000": ("seconds", 300.0)}
 
@@ -100,10 +102,10 @@ def _measured(d: Path, cmd: list[str], key: dict, rerun: bool, what: str) -> tup
     return None, {"key": key, "seconds": wall, "peak_mib": peak, "load_before": load}
 
 
-def run_dashgrn(name: str, ds: Dataset, noise: str, seed: int, rerun: bool) -> dict:
-    d = CACHE / name / "dashgrn" / f"seed{seed}"
+def run_dashgrn(name: str, ds: Dataset, noise: str, seed: int, rerun: bool, method: str = "dashgrn") -> dict:
+    d = CACHE / name / method / f"seed{seed}"
     cmd = [*DASHGRN, "-q", "infer", str(ds.expr), "--prior", str(ds.prior(noise)), "--out", str(d / "out"),
-           "--overwrite", "--seed", str(seed)]
+           "--overwrite", "--seed", str(seed), *BEFORE.get(method, [])]
     cached, res = _measured(d, cmd, {"cmd": cmd[2:], "code": CODE}, rerun, "dashgrn infer")
     if cached:
         return cached
@@ -154,9 +156,12 @@ def report(results: dict[str, dict[int, dict]], note: str) -> str:
         "GRNBoost2 AP | epochs | evidence | load before |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for name, per_seed in results.items():
-        seeds = sorted(per_seed)
-        dg = [per_seed[s]["dashgrn"] for s in seeds]
+    for label, per_seed, method in [(n, r, m) for n, r in results.items()
+                                     for m in ("dashgrn", *BEFORE) if any(m in row for row in r.values())]:
+        name = label
+        seeds = sorted(s for s in per_seed if method in per_seed[s])
+        dg = [per_seed[s][method] for s in seeds]
+        label = name if method == "dashgrn" else f"{name} ({method}: {' '.join(BEFORE[method])})"
         gb = [per_seed[s].get("grnboost2") for s in seeds]
         ratio = [a["seconds"] / b["seconds"] for a, b in zip(dg, gb) if b]
         kind, goal = GOALS[name]
@@ -167,7 +172,7 @@ def report(results: dict[str, dict[int, dict]], note: str) -> str:
             met = statistics.mean(r["seconds"] for r in dg) <= goal
             goal_s = f"<= {goal:g} s: {'met' if met else 'not met'}"
         lines.append(
-            f"| {name} | {','.join(map(str, seeds))} | {_ms([r['seconds'] for r in dg])} | "
+            f"| {label} | {','.join(map(str, seeds))} | {_ms([r['seconds'] for r in dg])} | "
             f"{_ms([r['seconds'] for r in gb if r])} | {_ms(ratio, '.2f')} | {goal_s} | "
             f"{_ms([r['peak_mib'] for r in dg], '.0f')} | {_ms([r['peak_mib'] for r in gb if r], '.0f')} | "
             f"{_ms([r['average_precision'] for r in dg], '.3f')} | "
@@ -185,6 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--large-seeds", default="0", help="seeds of g2000")
     ap.add_argument("--rerun", action="store_true")
+    ap.add_argument("--before", action="store_true", help="g19: also dashgrn with a fixed batch (--max-batches 0)")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--note", default="", help="a paragraph added under the table")
     args = ap.parse_args(argv)
@@ -199,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         for seed in seeds:
             row: dict[str, dict] = {}
             if args.report_only:
-                for method in ("grnboost2", "dashgrn"):
+                for method in ("grnboost2", "dashgrn", *BEFORE):
                     f = CACHE / name / method / f"seed{seed}" / "result.json"
                     if f.is_file():
                         row[method] = json.loads(f.read_text())
@@ -212,6 +218,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{name} seed {seed}] dashgrn", flush=True)
             t0 = time.perf_counter()
             row["dashgrn"] = run_dashgrn(name, ds, noise, seed, args.rerun)
+            if args.before and name == "g19":
+                for method in BEFORE:
+                    print(f"[{name} seed {seed}] {method}", flush=True)
+                    row[method] = run_dashgrn(name, ds, noise, seed, args.rerun, method)
             print(f"  {row['dashgrn']['seconds']:.1f} s (this call {time.perf_counter() - t0:.1f} s), "
                   f"AP {row['dashgrn']['average_precision']:.3f}", flush=True)
             results[name][seed] = row

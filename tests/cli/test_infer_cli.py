@@ -271,7 +271,7 @@ def test_cuda_request_without_cuda_is_a_device_error(tiny: tuple[Path, Path], tm
     assert not (tmp_path / "o").exists()
 
 
-@pytest.mark.cuda
+@pytest.mark.gpu
 def test_cuda_run_matches_cpu_edges_closely(tiny: tuple[Path, Path], tmp_path: Path) -> None:
     expr, prior = tiny
     for dev in ("cpu", "cuda"):
