@@ -26,7 +26,8 @@ its outputs and a result.json holding its metrics and a key (the exact command a
 --threads). A run whose result.json is complete with the same key is not run again; change a
 method's options below and only that method reruns (`--rerun` forces the selection). dashgrn's own
 code is not in the key: the report flags runs made with other code (a digest of dashgrn/), and
-`--rerun-stale` reruns them. Runs that do not use the prior (no-prior methods, GRNBoost2) live
+`--rerun-stale` reruns them. The cache is git-ignored: in a fresh checkout, `--restore
+benchmarks/results/ACCURACY.json` first seeds it with the committed report's runs. Runs that do not use the prior (no-prior methods, GRNBoost2) live
 under <noise> = `none` and are shown at every noise level. The report always covers the whole
 default grid plus the selection, from whatever is cached, so partial runs fill it step by step.
 After scoring, network.graphml and new_edges.tsv are deleted and a large edges.tsv is gzipped
@@ -689,6 +690,38 @@ def build_tasks(root: Path, datasets: list[str], noises: list[str], seeds: list[
     return out
 
 
+def restore(tasks: list[Task], source: Path) -> int:
+    """Seed the run cache from a report's JSON (``benchmarks/results/ACCURACY.json``): a fresh
+    checkout has no cache (it is git-ignored), and the committed report's records are the runs it
+    was built from. Each task that is not cached gets the source's records of its data set, noise,
+    method(s) and seed, under the task's current key: valid only while the options of the runs in
+    the source are this script's (the report holds only runs whose key matched when it was
+    written). Records keep their own git / code stamps, so `--rerun-stale` still sees them as
+    made by other code. Returns the number of tasks restored."""
+    data = json.loads(source.read_text())
+    by: dict[tuple, list[dict]] = {}
+    for r in data.get("records", []):
+        by.setdefault((r.get("dataset"), r.get("noise"), r.get("method"), r.get("seed")), []).append(r)
+    n = 0
+    for t in tasks:
+        if t.cached() is not None:
+            continue
+        names = CONTROLS if t.kind == "controls" else [t.method]
+        recs = [r for m in names for r in by.get((t.ds.name, t.noise, m, t.seed), [])]
+        if t.kind == "controls" and {r["method"] for r in recs} != set(CONTROLS):
+            continue  # the source lacks some of this data set's controls: rerun them all
+        if not recs:
+            continue
+        t.dir.mkdir(parents=True, exist_ok=True)
+        res = {"key": t.key, "key_digest": _digest(t.key), "status": "ok", "error": "",
+               "restored_from": _rel(source), "records": recs}
+        tmp = t.dir / "result.part"
+        tmp.write_text(json.dumps(res, indent=1, default=_json) + "\n")
+        tmp.replace(t.dir / "result.json")
+        n += 1
+    return n
+
+
 # --------------------------------------------------------------------------------------------
 # Report
 # --------------------------------------------------------------------------------------------
@@ -1162,6 +1195,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rerun-stale", action="store_true", help="rerun the selected dashgrn runs whose cached "
                     "result was made with other dashgrn code (package digest)")
     ap.add_argument("--report-only", action="store_true", help="only rebuild the report from cached results")
+    ap.add_argument("--restore", type=Path, metavar="JSON", help="first seed the cache of the report's grid "
+                    "from a report's records (e.g. benchmarks/results/ACCURACY.json; a fresh checkout has no "
+                    "cache); cached runs are kept")
     ap.add_argument("--dry-run", action="store_true", help="list the runs that would be run, and stop")
     ap.add_argument("--data-only", action="store_true", help="only build (simulate) the selected data sets "
                     "that are not cached yet (with --rerun: rebuild them), and stop")
@@ -1215,6 +1251,8 @@ def main(argv: list[str] | None = None) -> int:
                                               list(dict.fromkeys([*all_methods, *methods])), None) + selected
     command = " ".join(["python", "benchmarks/bench_accuracy.py", *(sys.argv[1:] if argv is None else argv)])
 
+    if args.restore is not None:
+        print(f"restored {restore(grid, args.restore)} cached runs from {_rel(args.restore)}", flush=True)
     n_failed = 0
     if not args.report_only:
         todo = [t for t in selected if (args.rerun or t.cached() is None or (args.rerun_stale and t.stale()))
