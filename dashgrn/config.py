@@ -168,6 +168,10 @@ class PruneConfig:
     first: float = field(default=0.70, metadata=_key("prune_first"))
     step: float = field(default=0.10, metadata=_key("prune_step"))
     every: int = field(default=10, metadata=_key("prune_every"))
+    # ``gradual`` (dashgrn.model.pruning.gradual): events after plateaus, down to ``target`` sparsity
+    events: int = field(default=4, metadata=_key("prune_events"))
+    target: float = field(default=0.9, metadata=_key("prune_target"))
+    settle: int = field(default=10, metadata=_key("prune_settle"))
     lambda_ppi: float | None = None  # resolved from prior_score (LAMBDA_DEFAULTS)
     lambda_motif: float | None = None
     normalized: bool = field(default=False, metadata=_key("normalized_scores"))
@@ -184,7 +188,10 @@ class PruneConfig:
         if self.start < 1 or self.every < 1:
             msg = f"pruning schedule: start ({self.start}) and every ({self.every}) must be >= 1"
             raise ConfigError(msg)
-        for name, v in (("first", self.first), ("step", self.step)):
+        if self.events < 1 or self.settle < 1:
+            msg = f"pruning schedule: --prune-events ({self.events}) and --prune-settle ({self.settle}) must be >= 1"
+            raise ConfigError(msg)
+        for name, v in (("first", self.first), ("step", self.step), ("target", self.target)):
             if not 0.0 <= v < 1.0:
                 msg = f"pruning schedule: --prune-{name} must be in [0, 1), got {v}"
                 raise ConfigError(msg)

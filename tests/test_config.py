@@ -100,7 +100,7 @@ def test_unknown_solver_and_pruning_name_the_registry_choices() -> None:
 
     with pytest.raises(ConfigError, match="--solver must be one of dopri5, rk4, euler, bosh3, dopri8, got 'rk5'"):
         check_choices(InferConfig.from_dict({"solver": "rk5"}))
-    with pytest.raises(ConfigError, match="--pruning must be one of dash, imp, prior, none"):
+    with pytest.raises(ConfigError, match="--pruning must be one of dash, imp, prior, none, gradual, dash-paper"):
         check_choices(InferConfig.from_dict({"pruning": "random"}))
     # the command's help lists every registered choice
     from typer.testing import CliRunner

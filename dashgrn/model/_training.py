@@ -56,6 +56,10 @@ class TrainResult:
 
 Callback = Callable[[dict[str, float]], None]
 
+#: An adaptive pruning strategy (``gradual``) sees the model as settled when its validation loss
+#: has not fallen by this fraction of its best since the last event for ``--prune-settle`` epochs.
+PLATEAU_DROP = 1e-3
+
 
 def batch_plan(n_train: int, cfg: TrainConfig) -> tuple[int, float]:
     """(pairs per step, learning rate) for ``n_train`` training pairs: ``cfg.batch_size`` and
@@ -150,8 +154,10 @@ class Trainer:
         self.batch_size, self.lr = batch_plan(pairs.train.numel(), cfg)  # more pairs: larger steps
         self.opt = torch.optim.Adam(_param_groups(model, cfg, self.lr), weight_decay=0.0)
         self.sched = _scheduler(self.opt, cfg)
-        events = pruner.schedule.events(cfg.epochs) if pruner.active else []
-        self.last_event = max(events) if events else 0
+        # the last fixed pruning event (None: the strategy prunes after plateaus, see at_final)
+        self.last_event = pruner.last_event(cfg.epochs)
+        # epochs since the validation loss last improved, counted afresh after each event
+        self.stage_best, self.stalled = math.inf, 0
         self.epoch = 0  # last completed epoch
         self.history: list[dict[str, float]] = []
         self.prune_log: list[dict[str, object]] = []
@@ -185,6 +191,7 @@ class Trainer:
                 "prune_log": copy.deepcopy(self.prune_log),
                 "best_loss": self.best_loss if math.isfinite(self.best_loss) else None,
                 "best_epoch": self.best_epoch, "since_best": self.since_best, "finished": self.finished,
+                "stage_best": self.stage_best if math.isfinite(self.stage_best) else None, "stalled": self.stalled,
                 "position": None if pos is None else {k: v for k, v in pos.items() if k != "perm"},
             },
         }
@@ -206,6 +213,8 @@ class Trainer:
         self.best_loss = math.inf if meta["best_loss"] is None else float(meta["best_loss"])
         self.best_epoch, self.since_best = int(meta["best_epoch"]), int(meta["since_best"])
         self.finished = meta.get("finished")
+        self.stage_best = math.inf if meta.get("stage_best") is None else float(meta["stage_best"])
+        self.stalled = int(meta.get("stalled", 0))
         pos = meta.get("position")
         self.position = None if pos is None else {**pos, "perm": state["perm"].to(self.pairs.train.device)}
 
@@ -213,7 +222,11 @@ class Trainer:
     def _start_epoch(self, epoch: int) -> dict[str, object]:
         """Prune (when the schedule says so) and draw the order of the training pairs."""
         model, pairs, cfg = self.model, self.pairs, self.cfg
-        frac = self.pruner.amount(epoch, cfg.epochs)
+        if self.last_event is None:
+            frac = self.pruner.adaptive_amount(epoch, cfg.epochs, self.stalled, len(self.prune_log),
+                                               patience=cfg.early_stopping)
+        else:
+            frac = self.pruner.amount(epoch, cfg.epochs)
         if frac > 0:
             rec = self.pruner.prune(model, frac)
             rec["epoch"] = epoch
@@ -227,6 +240,7 @@ class Trainer:
             )
             _reset_lr(self.opt, cfg, self.lr)
             self.sched = _scheduler(self.opt, cfg)
+            self.stage_best, self.stalled = math.inf, 0
         n_train = pairs.train.numel()
         perm = pairs.train[torch.randperm(n_train, generator=self.generator).to(pairs.train.device)]
         return {"epoch": epoch, "perm": perm, "start": 0, "loss_sum": 0.0, "seen": 0, "max_steps": 0,
@@ -290,7 +304,11 @@ class Trainer:
         if self.tracker is not None:  # the largest stiffness estimate and fixed-step count of the epoch
             row["stiffness"] = max_rho
             row["solver_steps"] = pos["max_steps"]
-        if epoch >= self.last_event:  # at the final sparsity
+        if val_loss < self.stage_best * (1.0 - PLATEAU_DROP):
+            self.stage_best, self.stalled = val_loss, 0
+        else:
+            self.stalled += 1
+        if self.at_final(epoch):
             if val_loss < self.best_loss:
                 self.best_loss, self.best_epoch, self.since_best = val_loss, epoch, 0
                 self.best = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -298,6 +316,12 @@ class Trainer:
                 self.since_best += 1
         row["best_epoch"] = self.best_epoch
         return row
+
+    def at_final(self, epoch: int) -> bool:
+        """Whether the model is at the final sparsity of its pruning schedule at ``epoch``."""
+        if self.last_event is None:
+            return len(self.prune_log) >= self.pruner.n_events
+        return epoch >= self.last_event
 
     def run(self, *, callback: Callback | None = None, stop_requested: Callable[[], bool] | None = None) -> TrainResult:
         """Train from where the trainer stands to the end (or early stopping, or a stop request).
@@ -316,7 +340,7 @@ class Trainer:
                     break  # inside the epoch: self.position holds it
                 self.history.append(row)
                 self.epoch = epoch
-                if (epoch >= self.last_event and self.cfg.early_stopping > 0
+                if (self.at_final(epoch) and self.cfg.early_stopping > 0
                         and self.since_best >= self.cfg.early_stopping):
                     self.finished = "early_stopping"
                 elif epoch == self.cfg.epochs:

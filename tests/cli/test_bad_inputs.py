@@ -317,7 +317,7 @@ def test_unwritable_output(case: Case) -> None:
 
 @pytest.mark.parametrize(("option", "value", "problem"), [
     ("--solver", "rk5", "--solver must be one of dopri5, rk4, euler, bosh3, dopri8, got 'rk5'"),
-    ("--pruning", "magic", "--pruning must be one of dash, imp, prior, none, got 'magic'"),
+    ("--pruning", "magic", "--pruning must be one of dash, imp, prior, none, gradual, dash-paper, got 'magic'"),
     ("--epochs", "0", "--epochs must be >= 1"),
 ])
 def test_bad_choice_fails_before_any_file_is_read(case: Case, monkeypatch: pytest.MonkeyPatch,

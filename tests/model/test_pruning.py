@@ -32,11 +32,11 @@ def _pruner(strategy: str, prior: PriorMatrices | None = None, **settings: objec
 
 
 def test_registry_names_one_class_per_strategy() -> None:
-    assert PRUNERS.names() == ("dash", "imp", "prior", "none")
+    assert PRUNERS.names() == ("dash", "imp", "prior", "none", "gradual", "dash-paper")
     classes = {"dash": DashPruning, "imp": MagnitudePruning, "prior": PriorPruning, "none": NoPruning}
     for name, cls in classes.items():
         assert PRUNERS.get(name) is cls and type(_pruner(name, PriorMatrices(sp.eye(3, format="csr")))) is cls
-    with pytest.raises(ConfigError, match="--pruning must be one of dash, imp, prior, none, got 'magic'"):
+    with pytest.raises(ConfigError, match="--pruning must be one of dash, imp, prior, none, gradual, dash-paper, got 'magic'"):
         make_pruner(PruneConfig(strategy="magic"))
 
 
@@ -249,3 +249,19 @@ def test_path_scores_match_direct_numpy() -> None:
     # every regulator with a prior target keeps a top-scored unit in both input layers
     regs = np.flatnonzero(A.sum(axis=1) > 0)
     assert np.all(got["W_s"][:, regs].max(axis=0) > 0)
+
+
+def test_dash_paper_is_spec_dash_whatever_the_score_settings() -> None:
+    m, P = _model_and_prior()
+    pm = PriorMatrices(abs_prior=abs(P).tocsr())
+    paper = make_pruner(PruneConfig(strategy="dash-paper", prior_score="path", lambda_ppi=0.7, normalized=True), pm)
+    assert (paper.prior_score, paper.lambda_ppi, paper.lambda_motif, paper.normalized) == ("spec", 0.05, 0.01, False)
+    paper.init_state(m.hidden, m.n_genes, np.random.default_rng(1))
+    S = {k: v.copy() for k, v in paper.state.items()}
+    want, _ = _numpy_dash(m, P.toarray(), S, 0.05, 0.01)
+    got, _ = paper.scores(m)
+    for k in PRUNABLE:
+        np.testing.assert_allclose(got[k], want[k], rtol=1e-8, atol=1e-12)
+    assert paper.schedule.events(200)[:3] == [3, 10, 20]  # SPEC 3.4's schedule by default
+    with pytest.raises(ConfigError, match="needs a prior"):
+        make_pruner(PruneConfig(strategy="dash-paper"))

@@ -1,13 +1,15 @@
 """Pruning strategies (SPEC section 3), one module each, in the :data:`PRUNERS` registry.
 
-========  ==========================  ===========================================================
-name      class                       scores
-========  ==========================  ===========================================================
-dash      :class:`DashPruning`        lambda * prior term + (1 - lambda) * magnitude (SPEC 3.3)
-imp       :class:`MagnitudePruning`   magnitude only (lambda = 0)
-prior     :class:`PriorPruning`       prior only (lambda = 1, "Bio Pruning")
-none      :class:`NoPruning`          never prunes (plain PHOENIX, the default)
-========  ==========================  ===========================================================
+==========  ==========================  =========================================================
+name        class                       scores
+==========  ==========================  =========================================================
+dash        :class:`DashPruning`        lambda * prior term + (1 - lambda) * magnitude (SPEC 3.3)
+dash-paper  :class:`DashPaperPruning`   ``dash`` with SPEC's X / Y terms and lambdas, fixed
+imp         :class:`MagnitudePruning`   magnitude only (lambda = 0)
+prior       :class:`PriorPruning`       prior only (lambda = 1, "Bio Pruning")
+none        :class:`NoPruning`          never prunes (plain PHOENIX, the default)
+gradual     :class:`GradualPruning`     magnitude, per gene, in steps after the dense model settled
+==========  ==========================  =========================================================
 
 A new strategy is one module with a :class:`Pruner` subclass (its ``scores`` and, when it
 reads more of the configuration, ``from_config``), one ``PRUNERS.add`` line and one test.
@@ -17,9 +19,11 @@ from __future__ import annotations
 
 from ..._registry import Registry
 from ...config import PruneConfig
-from ._base import Pruner, Schedule, layer_density, magnitude_scores, prune_mask, weight_sparsity
+from ._base import Pruner, Schedule, layer_density, magnitude_scores, prune_mask, prune_mask_per_gene, weight_sparsity
 from ._prior import PriorMatrices, dash_input_term, dash_output_term
 from .dash import DashPruning
+from .dash_paper import DashPaperPruning
+from .gradual import GradualPruning
 from .imp import MagnitudePruning
 from .none import NoPruning
 from .prior import PriorPruning
@@ -30,6 +34,8 @@ PRUNERS.add("dash", DashPruning)
 PRUNERS.add("imp", MagnitudePruning)
 PRUNERS.add("prior", PriorPruning)
 PRUNERS.add("none", NoPruning)
+PRUNERS.add("gradual", GradualPruning)
+PRUNERS.add("dash-paper", DashPaperPruning)
 
 
 def make_pruner(cfg: PruneConfig, prior: PriorMatrices | None = None) -> Pruner:
@@ -39,7 +45,9 @@ def make_pruner(cfg: PruneConfig, prior: PriorMatrices | None = None) -> Pruner:
 
 __all__ = [
     "PRUNERS",
+    "DashPaperPruning",
     "DashPruning",
+    "GradualPruning",
     "MagnitudePruning",
     "NoPruning",
     "PriorMatrices",
@@ -52,5 +60,6 @@ __all__ = [
     "magnitude_scores",
     "make_pruner",
     "prune_mask",
+    "prune_mask_per_gene",
     "weight_sparsity",
 ]

@@ -73,6 +73,9 @@ class Pruner:
     active: ClassVar[bool] = True
     #: whether it needs a prior network (``dash``, ``prior``)
     needs_prior: ClassVar[bool] = False
+    #: whether its events follow the training (plateaus of the validation loss) instead of
+    #: fixed epochs: then :meth:`adaptive_amount` decides and :attr:`n_events` counts them
+    adaptive: ClassVar[bool] = False
     schedule: Schedule
     abs_exp_wp: bool = False
     state: dict[str, np.ndarray] = field(default_factory=dict)
@@ -95,6 +98,25 @@ class Pruner:
 
     def amount(self, epoch: int, epochs: int) -> float:
         return self.schedule.amount(epoch, epochs) if self.active else 0.0
+
+    @property
+    def n_events(self) -> int:
+        """An adaptive strategy's number of events (0 for a fixed schedule)."""
+        return 0
+
+    def adaptive_amount(self, epoch: int, epochs: int, stalled: int, done: int,  # noqa: ARG002
+                        patience: int = 0) -> float:
+        """An adaptive strategy's fraction to prune before ``epoch``, given the epochs since the
+        validation loss last improved (``stalled``, counted from the last event), the events
+        ``done`` so far (0: no event) and the training's early-stopping ``patience``."""
+        return 0.0
+
+    def last_event(self, epochs: int) -> int | None:
+        """The epoch of the last fixed event (0 when there is none); None for an adaptive strategy."""
+        if self.adaptive and self.active:
+            return None
+        events = self.schedule.events(epochs) if self.active else []
+        return max(events) if events else 0
 
     def weights(self, model: PhoenixODE) -> tuple[dict[str, np.ndarray], np.ndarray]:
         """The masked weights (float64) and the gene rates of ``model``."""
@@ -138,6 +160,22 @@ def magnitude_scores(W: dict[str, np.ndarray], rate: np.ndarray, *, abs_exp_wp: 
         "C_s": norm(np.abs(W["C_s"]) * rate[:, None]),
         "C_p": norm(np.abs(W["C_p"]) * rate[:, None]),
     }
+
+
+def prune_mask_per_gene(mask: np.ndarray, score: np.ndarray, density: float, axis: int) -> np.ndarray:
+    """Keep, in every slice along ``axis`` (a gene's row or column), at most
+    ``floor(density * slice size)`` unpruned entries, those of highest |score| (ties: the lower
+    index first), so that every gene keeps the same share of its weights; entries already pruned
+    stay pruned."""
+    m = np.moveaxis(mask, axis, 0).copy()
+    sc = np.abs(np.moveaxis(score, axis, 0))
+    keep = int(np.floor(density * m.shape[1] + 1e-9))
+    for g in range(m.shape[0]):
+        alive = np.flatnonzero(m[g] > 0)
+        if alive.size > keep:
+            order = np.argsort(-sc[g, alive], kind="stable")
+            m[g, alive[order[keep:]]] = 0.0
+    return np.moveaxis(m, 0, axis)
 
 
 def prune_mask(mask: np.ndarray, score: np.ndarray, fraction: float) -> np.ndarray:
