@@ -75,9 +75,11 @@ GRNBOOST2 = ROOT / "benchmarks" / "grnboost2.py"
 
 #: dashgrn method -> extra `dashgrn infer` options. "none" is dashgrn's default (unpruned model,
 #: prior-first ranking, calibrated export); "dash" is the DASH-pruned model with the same ranking
-#: and export rules.
+#: and export rules; "gradual" the issue-18 schedule (dashgrn.model.pruning.gradual), with the
+#: epochs its stages need.
 METHODS: dict[str, list[str]] = {
     "none": ["--pruning", "none"],
+    "gradual": ["--pruning", "gradual", "--epochs", "600"],
     "dash": ["--pruning", "dash"],
     "prior": ["--pruning", "prior"],
     "imp": ["--pruning", "imp"],
@@ -90,7 +92,7 @@ NO_PRIOR = {"noprior-imp", "noprior-none"}
 #: per data set and seed (run without a prior) serves every noise level and the no-prior rows,
 #: re-ranked with `dashgrn export CHECKPOINT --prior P` (or --no-prior). tests/cli/
 #: test_infer_cli.py checks that this gives exactly what `dashgrn infer --prior P` gives.
-SHARED_TRAINING = {"none", "imp", "noprior-none", "noprior-imp"}
+SHARED_TRAINING = {"none", "imp", "gradual", "noprior-none", "noprior-imp"}
 #: control rows of `dashgrn evaluate --controls EXPR --prior P` (deterministic: no seeds).
 CONTROLS = ["prior-only", "prior+spearman", "prior+linear-ode", "spearman", "linear-ode"]
 #: controls that do not use the prior.
@@ -919,6 +921,55 @@ def issue15(records: list[dict], datasets: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+#: issue 18: the pruning checked against the unpruned default, where (data set, noise).
+PRUNED = "gradual"
+ISSUE18_SETS = [("sim350", "0.05"), ("sim350", "0.1"), ("sim600", "0.1"),
+                *((d, "0.1") for d in DREAM4)]
+
+
+def issue18(records: list[dict], datasets: list[str]) -> str:
+    """Issue 18's "Done when" figures: the pruned row against the default, per set; robustness."""
+    lines = ["### Issue 18 checks (pruning)", "",
+             f"`{PRUNED}` ({' '.join(METHODS[PRUNED])}) against the unpruned default (`{DEFAULT}`), means over "
+             "seeds. The bar (SIM350 at 0.05 and 0.1, sim600 at 0.1): at least 90% weight sparsity, AP within "
+             "0.005 of the default, exported BA at least the default's; the DREAM4 sets are shown beside them.",
+             "", "| set | prior noise | pruned AP | default AP | AP ≥ default − 0.005 | weight sparsity | ≥ 90% | "
+             "pruned BA | default BA | BA ≥ default | pruned F1 | default F1 | seeds (pruned / default) |",
+             "|" + "---|" * 13]
+    for name, nz in ISSUE18_SETS:
+        if name not in datasets:
+            continue
+        g = group(records, name, nz)
+        p, d = g.get(PRUNED, []), g.get(DEFAULT, [])
+        if not p and not d:
+            continue
+        ap, ap0 = _mean(p, "average_precision"), _mean(d, "average_precision")
+        sp_ = _mean(p, "weight_sparsity")
+        ba, ba0 = _mean(p, "balanced_accuracy"), _mean(d, "balanced_accuracy")
+        bar = name.startswith("sim")
+        lines.append(
+            f"| {name} | {nz} | {_cell(p, 'average_precision', 'pm3')} | {_cell(d, 'average_precision', 'pm3')} | "
+            f"{_check(ap, None if ap0 is None else ap0 - 0.005) if bar else '(shown)'} | "
+            f"{'–' if sp_ is None else f'{100 * sp_:.1f}%'} | {_check(sp_, 0.9) if bar else '(shown)'} | "
+            f"{_cell(p, 'balanced_accuracy', 'pm3')} | {_cell(d, 'balanced_accuracy', 'pm3')} | "
+            f"{_check(ba, ba0) if bar else '(shown)'} | {_cell(p, 'f1', 'pm3')} | {_cell(d, 'f1', 'pm3')} | "
+            f"{len(p)} / {len(d)} |")
+    rob = []
+    for name in ("sim350", "sim600"):
+        if name not in datasets:
+            continue
+        row = []
+        for m in (PRUNED, "dash", DEFAULT):
+            hi, lo = (_mean(group(records, name, n).get(m, []), "average_precision") for n in ("0.1", "0.025"))
+            row.append("–" if hi is None or lo is None else f"{hi - lo:+.3f} ({lo:.3f} → {hi:.3f})")
+        if any(c != "–" for c in row):
+            rob.append(f"| {name} | " + " | ".join(row) + " |")
+    if rob:
+        lines += ["", "Robustness to prior noise: AP at prior noise 0.1 minus AP at 0.025 (means over seeds).", "",
+                  f"| set | {PRUNED} | dash | {DEFAULT} (unpruned) |", "|---|---|---|---|", *rob]
+    return "\n".join(lines) + "\n"
+
+
 def tables(records: list[dict], datasets: list[str], noises: list[str], expected: dict) -> str:
     lines = []
     for name in datasets:
@@ -948,7 +999,7 @@ def tables(records: list[dict], datasets: list[str], noises: list[str], expected
 
 #: marker, colour; no-prior runs are drawn open (and larger), so that they stay visible over the
 #: same method with a prior. prior+X is not drawn: at its cut (the prior's size) it is the prior.
-MARKERS = {"none": ("o", "C3"), "dash": ("P", "C5"), "prior": ("s", "C0"), "imp": ("^", "C2"),
+MARKERS = {"none": ("o", "C3"), "gradual": ("X", "C6"), "dash": ("P", "C5"), "prior": ("s", "C0"), "imp": ("^", "C2"),
            "noprior-imp": ("^", "C2"), "noprior-none": ("o", "C3"), "prior-only": ("*", "k"),
            "spearman": ("p", "C9"), "linear-ode": ("h", "C4"), "grnboost2": ("D", "C1")}
 NOT_DRAWN = {"prior+spearman", "prior+linear-ode", "prior+grnboost2"}
@@ -1005,7 +1056,7 @@ def figure(records: list[dict], datasets: list[str], noise: str, path: Path) -> 
     tmp.replace(path)
 
 
-def _versions() -> dict:
+def tool_versions() -> dict:
     from dashgrn.provenance import versions
 
     v = {"python": platform.python_version(), **versions(interpreter=False)}
@@ -1021,7 +1072,7 @@ def _versions() -> dict:
     return v
 
 
-def _cpu() -> str:
+def cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -1085,7 +1136,7 @@ def write_report(records: list[dict], failures: list[str], datasets: list[str], 
                 p = results / (f"accuracy_noise{noise}.png" if fam == "sim" else f"accuracy_{fam}_noise{noise}.png")
                 figure(records, names, noise, p)
                 figs.append(p)
-    versions = _versions()
+    versions = tool_versions()
     commits = sorted({str(r.get("git")) for r in records})
     runs_code = [r.get("code") for r in records if r.get("kind", "").startswith("dashgrn")]
     stale = sum(c != CODE for c in runs_code)
@@ -1101,7 +1152,7 @@ def write_report(records: list[dict], failures: list[str], datasets: list[str], 
          "`.venv/bin/python benchmarks/bench_accuracy.py` (resumable: cached runs are reused; "
          "`--report-only` rebuilds this file). Written by ") + f"`{command}`.",
         "",
-        f"- date: {_dt.date.today().isoformat()}; machine: {os.cpu_count()} CPU cores ({_cpu()}), "
+        f"- date: {_dt.date.today().isoformat()}; machine: {os.cpu_count()} CPU cores ({cpu_model()}), "
         f"{platform.system()} {platform.release()}",
         "- versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()),
         f"- dashgrn code of the runs: {code_note}",
@@ -1156,7 +1207,7 @@ def write_report(records: list[dict], failures: list[str], datasets: list[str], 
         head.append(f"![{p.stem.removeprefix('accuracy_').replace('_', ', ').replace('noise', 'prior noise ')}]"
                     f"({p.name})")
     head.append("")
-    body = (issue15(records, datasets) + "\n" + summary(records, datasets, noises) + "\n"
+    body = (issue15(records, datasets) + "\n" + issue18(records, datasets) + "\n" + summary(records, datasets, noises) + "\n"
             + tables(records, datasets, noises, expected))
     tail = []
     if failures:
@@ -1164,7 +1215,7 @@ def write_report(records: list[dict], failures: list[str], datasets: list[str], 
     md = results / "ACCURACY.md"
     md.write_text("\n".join(head) + "\n## Results\n\n" + body + "\n" + "\n".join(tail))
     (results / "ACCURACY.json").write_text(json.dumps(
-        {"command": command, "date": _dt.date.today().isoformat(), "cpu_count": os.cpu_count(), "cpu": _cpu(),
+        {"command": command, "date": _dt.date.today().isoformat(), "cpu_count": os.cpu_count(), "cpu": cpu_model(),
          "versions": versions, "records": records}, indent=1, default=_json) + "\n")
     return md
 

@@ -41,8 +41,8 @@ from bench_accuracy import (  # noqa: E402 - the shared helpers of the accuracy 
     GIT,
     RUNS,
     SIMULATED,
-    _cpu,
-    _versions,
+    cpu_model,
+    tool_versions,
     ensure_data,
     evaluate,
     measure,
@@ -146,7 +146,7 @@ def report(results: dict[str, dict[int, dict]], note: str) -> str:
     lines = [
         "# Speed: dashgrn infer and GRNBoost2 side by side (issue 16)",
         "",
-        f"`python benchmarks/bench_speed.py` on {os.cpu_count()} CPU cores ({_cpu()}), git {GIT}. "
+        f"`python benchmarks/bench_speed.py` on {os.cpu_count()} CPU cores ({cpu_model()}), git {GIT}. "
         "Wall time of the whole process (reading, training, ranking, writing, report for dashgrn), peak "
         "resident memory, and the average precision of the full ranking against the truth (`dashgrn evaluate`, "
         "BEELINE universe). Mean ± sd over seeds; the ratio is formed per seed (GRNBoost2 and dashgrn run back "
@@ -180,7 +180,7 @@ def report(results: dict[str, dict[int, dict]], note: str) -> str:
             f"{_ms([float(r['epochs']) for r in dg if r.get('epochs') is not None], '.0f')} | "
             f"{', '.join(sorted({str(r.get('evidence')) for r in dg}))} | "
             f"{_ms([r['load_before'] for r in dg + [g for g in gb if g]], '.1f')} |")
-    lines += ["", note.strip(), "", "Versions: " + ", ".join(f"{k} {v}" for k, v in _versions().items()), ""]
+    lines += ["", note.strip(), "", "Versions: " + ", ".join(f"{k} {v}" for k, v in tool_versions().items()), ""]
     return "\n".join(lines)
 
 
