@@ -329,10 +329,16 @@ _LOCKS: dict[Path, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
+def _training_dir(t: Task) -> Path:
+    """The folder of ``t``'s shared training: one per data set, options and seed."""
+    opts = t.key["options"]
+    return t.root / t.ds.name / "train" / _digest({"data": t.ds.key, "options": opts})[:10] / f"seed{t.seed}"
+
+
 def _shared_training(t: Task, threads: int) -> tuple[Path, float, float, str]:
     """The prior-free training run of ``t`` (made once per data set, options and seed)."""
     opts = t.key["options"]
-    base = t.root / t.ds.name / "train" / _digest({"data": t.ds.key, "options": opts})[:10] / f"seed{t.seed}"
+    base = _training_dir(t)
     with _LOCKS_GUARD:
         lock = _LOCKS.setdefault(base, threading.Lock())
     with lock:
@@ -615,7 +621,6 @@ def run_prior_grnboost2(t: Task, threads: int, jobs: int) -> list[dict]:
 
 def execute(t: Task, threads: int, jobs: int) -> tuple[Task, str, str]:
     t.dir.mkdir(parents=True, exist_ok=True)
-    res_file = t.dir / "result.json"
     try:
         recs = t.run(t, threads, jobs)
         status, msg = "ok", ""
@@ -625,12 +630,17 @@ def execute(t: Task, threads: int, jobs: int) -> tuple[Task, str, str]:
     for r in recs:
         r.setdefault("method", t.method)
         r.update({"dataset": t.ds.name, "noise": t.noise, "seed": t.seed, "kind": KIND.get(r["method"], "?"), **ctx})
-    res = {"key": t.key, "key_digest": _digest(t.key) if status == "ok" else None, "status": status,
-           "error": msg, "records": recs}
-    tmp = res_file.with_suffix(".part")
-    tmp.write_text(json.dumps(res, indent=1, default=_json) + "\n")
-    tmp.replace(res_file)
+    _write_result(t, {"key": t.key, "key_digest": _digest(t.key) if status == "ok" else None, "status": status,
+                      "error": msg, "records": recs})
     return t, status, msg
+
+
+def _write_result(t: Task, res: dict) -> None:
+    """Write ``t``'s result.json atomically."""
+    t.dir.mkdir(parents=True, exist_ok=True)
+    tmp = t.dir / "result.part"
+    tmp.write_text(json.dumps(res, indent=1, default=_json) + "\n")
+    tmp.replace(t.dir / "result.json")
 
 
 def _json(o):
@@ -679,33 +689,24 @@ def build_tasks(root: Path, datasets: list[str], noises: list[str], seeds: list[
                                           run_prior_grnboost2))
     # dedupe (a method may be selected twice); per data set: GRNBoost2 and the controls first, then
     # dashgrn seed by seed, so that partial results cover every method
-    seen, out = set(), []
+    seen, trainings, out = set(), set(), []
     rank = {"grnboost2": 0, "prior+grnboost2": 1, "controls": 1, "infer": 2}
     order = {m: i for i, m in enumerate(METHODS)}
     # noise before seed: the shared trainings of different seeds then run side by side with --jobs 2
     # (one run at a time is as fast now: a run's two ensemble members share the cores)
     for t in sorted(tasks, key=lambda t: (datasets.index(t.ds.name), rank[t.kind], t.noise, t.seed or 0,
                                           order.get(t.method, 0))):
-        if t.dir not in seen:
-            seen.add(t.dir)
-            out.append(t)
-    # per data set, the first run of every shared training before the runs that reuse it: a worker
-    # then never waits on the lock of a training that another worker is still making while other
-    # trainings remain to be started (with 3 seeds and --jobs 2 the third seed's exports used to)
-    first: set[tuple] = set()
-
-    def later(t: Task) -> int:
-        if t.kind != "infer" or not _shared(t):
-            return 0
-        k = (t.ds.name, tuple(t.key["options"]), t.seed)
-        if k in first:
-            return 1
-        first.add(k)
-        return 0
-
-    flags = [later(t) for t in out]  # 1 only for infer runs; the sort is stable
-    keys = [(datasets.index(t.ds.name), rank[t.kind], f) for t, f in zip(out, flags)]
-    return [out[i] for i in sorted(range(len(out)), key=keys.__getitem__)]
+        if t.dir in seen:
+            continue
+        seen.add(t.dir)
+        # then, per data set, the first run of every shared training before the runs that reuse
+        # it: a worker never waits on the lock of a training another worker is still making while
+        # other trainings remain to be started (with 3 seeds and --jobs 2 the third seed's used to)
+        training = _training_dir(t) if t.kind == "infer" and _shared(t) else None
+        reuse = training is not None and training in trainings
+        trainings.add(training)
+        out.append(((datasets.index(t.ds.name), rank[t.kind], int(reuse)), t))
+    return [t for _, t in sorted(out, key=lambda x: x[0])]  # stable: the order above within a group
 
 
 def restore(tasks: list[Task], source: Path) -> int:
@@ -730,12 +731,8 @@ def restore(tasks: list[Task], source: Path) -> int:
             continue  # the source lacks some of this data set's controls: rerun them all
         if not recs:
             continue
-        t.dir.mkdir(parents=True, exist_ok=True)
-        res = {"key": t.key, "key_digest": _digest(t.key), "status": "ok", "error": "",
-               "restored_from": _rel(source), "records": recs}
-        tmp = t.dir / "result.part"
-        tmp.write_text(json.dumps(res, indent=1, default=_json) + "\n")
-        tmp.replace(t.dir / "result.json")
+        _write_result(t, {"key": t.key, "key_digest": _digest(t.key), "status": "ok", "error": "",
+                          "restored_from": _rel(source), "records": recs})
         n += 1
     return n
 
