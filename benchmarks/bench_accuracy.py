@@ -79,7 +79,7 @@ GRNBOOST2 = ROOT / "benchmarks" / "grnboost2.py"
 #: epochs its stages need.
 METHODS: dict[str, list[str]] = {
     "none": ["--pruning", "none"],
-    "gradual": ["--pruning", "gradual", "--epochs", "600"],
+    "gradual": ["--pruning", "gradual", "--epochs", "1000"],
     "dash": ["--pruning", "dash"],
     "prior": ["--pruning", "prior"],
     "imp": ["--pruning", "imp"],

@@ -11,8 +11,8 @@ import torch
 from dashgrn.config import PruneConfig, SolverConfig, TrainConfig
 from dashgrn.model import Pairs, PhoenixODE, Trainer
 from dashgrn.model._training import PLATEAU_DROP
-from dashgrn.model.pruning import PRUNERS, GradualPruning, make_pruner, prune_mask_per_gene
-from dashgrn.model.pruning.gradual import GENE_AXIS
+from dashgrn.model.pruning import PRUNERS, GradualPruning, make_pruner, prune_mask_layer, prune_mask_per_gene
+from dashgrn.model.pruning.gradual import GENE_AXIS, SHARED_BUDGET
 
 
 def test_per_gene_mask_keeps_the_floor_share_of_each_gene_by_score() -> None:
@@ -26,6 +26,24 @@ def test_per_gene_mask_keeps_the_floor_share_of_each_gene_by_score() -> None:
     by_col = prune_mask_per_gene(np.ones((4, 2)), np.array([[1.0, 4], [3, 2], [2, 3], [4, 1]]), 0.5, axis=1)
     np.testing.assert_array_equal(by_col, [[0, 1], [1, 0], [0, 1], [1, 0]])
     assert (prune_mask_per_gene(mask, score, 1.0, axis=0) == mask).all()  # nothing to remove
+
+
+def test_layer_mask_shares_the_layer_s_budget_and_keeps_each_gene_s_best() -> None:
+    mask = np.ones((3, 4))
+    mask[0, 1] = 0.0  # already pruned: stays pruned, and is never the gene's floor
+    score = np.array([[9.0, 8.0, 0.1, 0.2],
+                      [7.0, -0.5, 0.3, -0.2],  # |score|
+                      [6.0, 0.4, 0.3, 0.1]])
+    # 12 entries at density 0.5: 6 kept; the floor (by column): 9 (0,0), 0.5 (1,1), 0.3 (1,2: the
+    # lower row of the tie), 0.2 (0,3 before -0.2 at 1,3); then the best others: 7 (1,0), 6 (2,0)
+    new = prune_mask_layer(mask, score, 0.5, axis=1)
+    np.testing.assert_array_equal(new, [[1, 0, 0, 1], [1, 1, 1, 0], [1, 0, 0, 0]])
+    # the floor is kept when it alone exceeds the budget: floor(0.25 * 12) = 3 < 4 columns
+    low = prune_mask_layer(mask, score, 0.25, axis=1)
+    np.testing.assert_array_equal(low, [[1, 0, 0, 1], [0, 1, 1, 0], [0, 0, 0, 0]])
+    # by row: the same cut of the transposed layer
+    np.testing.assert_array_equal(prune_mask_layer(mask.T, score.T, 0.5, axis=0), new.T)
+    assert (prune_mask_layer(mask, score, 1.0, axis=1) == mask).all()  # nothing to remove
 
 
 def _pruner(**kw: object) -> GradualPruning:
@@ -67,8 +85,31 @@ def test_it_scores_by_magnitude_with_or_without_a_prior() -> None:
     assert not p.uses_prior and not p.needs_prior
     got, _ = p.scores(m)
     W, rate = p.weights(m)
-    for k, v in magnitude_scores(W, rate).items():
+    for k, v in magnitude_scores(W, rate, abs_exp_wp=True).items():
         np.testing.assert_array_equal(got[k], v)
+    # |W| on every layer, directly: W_p too (not SPEC 7.4's exp(W_p)), whatever --abs-wp-score says
+    with torch.no_grad():  # the sparse initialisation leaves W_p all zero at H = 4
+        m.W_p.copy_(torch.randn(4, 6, generator=g, dtype=torch.float64))
+    W, rate = p.weights(m)
+    assert (W["W_p"] < 0).any() and (W["W_p"] > 0).any()
+    for abs_wp in (False, True):
+        q = make_pruner(PruneConfig(strategy="gradual", abs_wp=abs_wp))
+        sc, _ = q.scores(m)
+        np.testing.assert_allclose(sc["W_p"], np.abs(W["W_p"]) / np.abs(W["W_p"]).sum())
+        np.testing.assert_allclose(sc["C_s"], np.abs(W["C_s"]) * rate[:, None] / (np.abs(W["C_s"]) * rate[:, None]).sum())
+
+
+def test_a_strong_negative_exponent_outlives_weak_positive_ones() -> None:
+    # exp(W_p) would keep the weak positive exponents and cut the strong negative one
+    g = torch.Generator().manual_seed(0)
+    m = PhoenixODE(3, 4, generator=g, dtype=torch.float64, rate="softplus")
+    with torch.no_grad():
+        m.W_p.copy_(torch.tensor([[-2.0, 0.1, 0.3], [0.01, 0.2, -0.5], [0.02, -0.3, 0.1], [0.03, 0.05, 0.2]],
+                                 dtype=torch.float64))
+    p = make_pruner(PruneConfig(strategy="gradual", events=1, target=0.75))
+    p.init_state(4, 3, np.random.default_rng(0))
+    p.prune(m, 0.75)  # one event: the layer keeps 3 of 12, one per regulator: its largest |W_p|
+    np.testing.assert_array_equal(m.mask_W_p.numpy(), [[1, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 0]])
 
 
 def _trainer(epochs: int, *, settle: int = 2, events: int = 2, seed: int = 0) -> Trainer:
@@ -99,9 +140,13 @@ def test_training_reaches_the_target_per_gene_and_keeps_the_best_at_final_sparsi
     assert res.best_epoch >= second
     at_final = [r["val_loss"] for r in res.history if r["epoch"] >= second]
     assert res.best_val_loss == min(at_final)
-    for name, axis in GENE_AXIS.items():  # every gene keeps floor(0.25 * 8) = 2 of its 8 weights
-        kept = getattr(tr.model, f"mask_{name}").numpy().sum(axis=1 - axis)
-        assert kept.tolist() == [2] * 5, name
+    for name, axis in GENE_AXIS.items():
+        mask = getattr(tr.model, f"mask_{name}").numpy()
+        kept = mask.sum(axis=1 - axis)
+        if name in SHARED_BUDGET:  # the regulators share floor(0.25 * 40) = 10 weights, each keeps one
+            assert mask.sum() == 10 and kept.min() >= 1, name
+        else:  # every target keeps floor(0.25 * 8) = 2 of its 8 weights
+            assert kept.tolist() == [2] * 5, name
     assert [e["target_density"] for e in res.prune_events] == pytest.approx([0.5, 0.25])
 
 

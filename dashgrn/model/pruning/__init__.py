@@ -8,7 +8,7 @@ dash-paper  :class:`DashPaperPruning`   ``dash`` with SPEC's X / Y terms and lam
 imp         :class:`MagnitudePruning`   magnitude only (lambda = 0)
 prior       :class:`PriorPruning`       prior only (lambda = 1, "Bio Pruning")
 none        :class:`NoPruning`          never prunes (plain PHOENIX, the default)
-gradual     :class:`GradualPruning`     magnitude, per gene, in steps after the dense model settled
+gradual     :class:`GradualPruning`     magnitude, per target, in steps after the dense model settled
 ==========  ==========================  =========================================================
 
 A new strategy is one module with a :class:`Pruner` subclass (its ``scores`` and, when it
@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from ..._registry import Registry
 from ...config import PruneConfig
-from ._base import Pruner, Schedule, layer_density, magnitude_scores, prune_mask, prune_mask_per_gene, weight_sparsity
+from ._base import (Pruner, Schedule, layer_density, magnitude_scores, prune_mask, prune_mask_layer,
+                    prune_mask_per_gene, weight_sparsity)
 from ._prior import PriorMatrices, dash_input_term, dash_output_term
 from .dash import DashPruning
 from .dash_paper import DashPaperPruning
@@ -60,6 +61,7 @@ __all__ = [
     "magnitude_scores",
     "make_pruner",
     "prune_mask",
+    "prune_mask_layer",
     "prune_mask_per_gene",
     "weight_sparsity",
 ]

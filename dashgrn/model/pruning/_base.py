@@ -178,6 +178,28 @@ def prune_mask_per_gene(mask: np.ndarray, score: np.ndarray, density: float, axi
     return np.moveaxis(m, 0, axis)
 
 
+def prune_mask_layer(mask: np.ndarray, score: np.ndarray, density: float, axis: int) -> np.ndarray:
+    """Keep ``floor(density * mask.size)`` unpruned entries of the whole layer, those of highest
+    |score|, but at least one in every slice along ``axis`` that has one left (its entry of
+    highest |score|): genes compete for the layer's budget and none loses all of it. Ties: the
+    lower index first (the lower slice for the floor, then the lower flat index). Entries
+    already pruned stay pruned; when the floor alone exceeds the budget, the floor is kept."""
+    sc = np.abs(score).astype(np.float64)
+    alive = mask > 0
+    new = np.zeros(mask.shape, dtype=mask.dtype)  # C order: ravel() below is a view
+    m, s, n = (np.moveaxis(a, axis, 0) for a in (alive, sc, new))  # views: n writes into new
+    for g in range(m.shape[0]):
+        idx = np.flatnonzero(m[g])
+        if idx.size:
+            n[g, idx[np.argmax(s[g, idx])]] = 1  # argmax: the first of equal scores
+    budget = int(np.floor(density * mask.size + 1e-9)) - int(new.sum())
+    if budget > 0:
+        cand = np.flatnonzero(alive.ravel() & (new.ravel() == 0))
+        order = cand[np.argsort(-sc.ravel()[cand], kind="stable")]
+        new.ravel()[order[:budget]] = 1
+    return new
+
+
 def prune_mask(mask: np.ndarray, score: np.ndarray, fraction: float) -> np.ndarray:
     """Remove ``round(fraction * #unpruned)`` unpruned entries with the lowest |score|.
 
