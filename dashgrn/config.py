@@ -41,6 +41,12 @@ from ._errors import ConfigError
 #: (lambda_ppi, lambda_motif) when not given: DASH's simulation values for the SPEC
 #: scores, and a prior-dominated mix for the prior-path scores (benchmarks/ACCURACY).
 LAMBDA_DEFAULTS = {"spec": (0.05, 0.01), "path": (0.9, 0.9)}
+#: ``--epochs`` when not given: the pruning strategy's, else :data:`EPOCHS_DEFAULT`. ``gradual``'s
+#: pruned stages go on improving the held-out fit for 300 to 450 epochs after the dense model has
+#: settled (SIM350); early stopping ends the run before the cap. A fixed schedule (``dash``)
+#: prunes every ``--prune-every`` epochs up to the last, so its cap is also its final sparsity.
+EPOCHS_DEFAULTS = {"gradual": 1000}
+EPOCHS_DEFAULT = 400  # SPEC: 200; the unpruned model keeps improving (README)
 SCALES = ("auto", "none", "minmax")
 DTYPES = ("float32", "float64")
 RATES = ("relu", "softplus")
@@ -112,7 +118,7 @@ class TrainConfig:
     growth (:func:`dashgrn.model.batch_plan`; 0: never).
     """
 
-    epochs: int = 400  # SPEC: 200; the unpruned model keeps improving (README)
+    epochs: int | None = None  # None: the pruning strategy's (EPOCHS_DEFAULTS), set by InferConfig
     lr: float = 1e-3
     batch_size: int = 32
     max_batches: int = 20  # steps per epoch at most (SIM350 has 18: unchanged); benchmarks/results/SPEED.md
@@ -163,7 +169,7 @@ class SolverConfig:
 class PruneConfig:
     """The pruning strategy (:data:`dashgrn.model.pruning.PRUNERS`) and its schedule (SPEC 3)."""
 
-    strategy: str = field(default="none", metadata=_key("pruning"))  # benchmarks/ACCURACY.md
+    strategy: str = field(default="gradual", metadata=_key("pruning"))  # benchmarks/ACCURACY.md, issue 18
     start: int = field(default=3, metadata=_key("prune_start"))
     first: float = field(default=0.70, metadata=_key("prune_first"))
     step: float = field(default=0.10, metadata=_key("prune_step"))
@@ -284,6 +290,9 @@ class InferConfig:
             if not isinstance(getattr(self, stage), cls):
                 msg = f"InferConfig.{stage} must be a {cls.__name__}, got {type(getattr(self, stage)).__name__}"
                 raise ConfigError(msg)
+        if self.train.epochs is None:  # resolved here: it follows the pruning strategy
+            epochs = EPOCHS_DEFAULTS.get(self.prune.strategy, EPOCHS_DEFAULT)
+            object.__setattr__(self, "train", dataclasses.replace(self.train, epochs=epochs))
         if self.single_cell and (self.data.time_key != "time" or self.data.trajectory_key != "trajectory"):
             msg = "--time-key / --trajectory-key and a pseudotime (--root-cell, --root-group, --pseudotime-key) exclude each other"
             raise ConfigError(msg, hint="single-cell snapshots are ordered by pseudotime; name lineages with --lineage-key")
@@ -325,7 +334,8 @@ FLAT_KEYS: dict[str, tuple[str, str]] = _flat_keys()
 
 def flat_defaults() -> dict[str, Any]:
     """Every flat setting's default as its stage declares it (``lambda_ppi`` and ``lambda_motif``
-    stay ``None``: resolved from ``prior_score``), without building a config (no registry lookup)."""
+    stay ``None``: resolved from ``prior_score``; so does ``epochs``: from the pruning strategy), without
+    building a config (no registry lookup)."""
     out: dict[str, Any] = {}
     for key, (stage, name) in FLAT_KEYS.items():
         f = next(f for f in dataclasses.fields(STAGES[stage]) if f.name == name)

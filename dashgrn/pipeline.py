@@ -247,7 +247,7 @@ def infer(
     on_epoch: Callable[[int, Trainer], None] | None = None,
     **options: Any,
 ) -> InferResult:
-    """Train PHOENIX models on ``expression``, optionally pruned, and extract the network.
+    """Train PHOENIX models on ``expression``, pruned as configured (gradually by default), and extract the network.
 
     Parameters
     ----------

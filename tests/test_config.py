@@ -28,19 +28,26 @@ from dashgrn.config import (
 
 def test_each_stage_of_the_default_config_is_that_stage_s_own_default() -> None:
     cfg = InferConfig()
-    for stage, cls in STAGES.items():
-        assert getattr(cfg, stage) == cls(), stage
+    for stage, cls in STAGES.items():  # the epochs follow the pruning strategy (resolved by InferConfig)
+        assert getattr(cfg, stage) == (cls(epochs=1000) if stage == "train" else cls()), stage
     # and the stages a run builds from it are those very objects
     assert (cfg.data, cfg.model, cfg.train, cfg.solver, cfg.prune, cfg.export, cfg.run, cfg.singlecell) == (
-        DataConfig(), ModelConfig(), TrainConfig(), SolverConfig(), PruneConfig(), ExportConfig(), RunConfig(),
-        SingleCellConfig(),
+        DataConfig(), ModelConfig(), TrainConfig(epochs=1000), SolverConfig(), PruneConfig(), ExportConfig(),
+        RunConfig(), SingleCellConfig(),
     )
 
 
 def test_the_documented_defaults() -> None:
     d = InferConfig().to_dict()
     assert (d["epochs"], d["solver"], d["solver_steps"], d["pruning"], d["hidden"], d["ensemble"]) == (
-        400, "rk4", 4, "none", 120, 2)
+        1000, "rk4", 4, "gradual", 120, 2)
+    # --epochs follows the pruning strategy unless given (issue 18): the stages of gradual need more
+    assert InferConfig.from_dict({"pruning": "none"}).train.epochs == 400
+    assert InferConfig.from_dict({"pruning": "dash"}).train.epochs == 400  # its schedule runs to the cap
+    assert InferConfig.from_dict({"pruning": "none", "epochs": 50}).train.epochs == 50
+    assert InferConfig.from_dict({"epochs": 50}).train.epochs == 50
+    assert InferConfig().replace(pruning="none").train.epochs == 1000  # a resolved config keeps its epochs
+    assert flat_defaults()["epochs"] is None
     assert (d["lambda_ppi"], d["lambda_motif"]) == (0.9, 0.9)  # resolved from prior_score "path"
     assert InferConfig.from_dict({"prior_score": "spec"}).prune.lambda_ppi == 0.05
 
@@ -58,7 +65,7 @@ def test_flat_names_are_unique_and_round_trip() -> None:
 def test_flat_defaults_are_the_stage_defaults() -> None:
     d, built = flat_defaults(), InferConfig().to_dict()
     assert d.keys() == built.keys()
-    assert {k: v for k, v in d.items() if v != built[k]} == {"lambda_ppi": None, "lambda_motif": None}
+    assert {k: v for k, v in d.items() if v != built[k]} == {"lambda_ppi": None, "lambda_motif": None, "epochs": None}
 
 
 def test_cli_option_defaults_come_from_the_config() -> None:

@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
         hidden: Annotated[int, typer.Option("--hidden", help="Hidden width H of each branch (SPEC: 40).", rich_help_panel=H_MODEL)] = D["hidden"],
         ensemble: Annotated[int, typer.Option("--ensemble", help="Models trained with their own seeds; edges are ranked by their mean standardised effect (1 = a single model).", rich_help_panel=H_MODEL)] = D["ensemble"],
         bootstrap: Annotated[int, typer.Option("--bootstrap", help="B >= 2: train B members, each on the trajectories drawn with replacement (one trajectory: blocks of pairs), validated on those not drawn; an edge's confidence is then the fraction of members whose own export holds it (0: off, the --ensemble members).", rich_help_panel=H_MODEL)] = D["bootstrap"],
-        epochs: Annotated[int, typer.Option("--epochs", help="Training epochs.", rich_help_panel=H_MODEL)] = D["epochs"],
+        epochs: Annotated[Optional[int], typer.Option("--epochs", help="Training epochs at most (early stopping ends most runs sooner). [default: 1000 with --pruning gradual, else 400]", rich_help_panel=H_MODEL)] = D["epochs"],
         lr: Annotated[float, typer.Option("--lr", help="Learning rate (5x on gene multipliers).", rich_help_panel=H_MODEL)] = D["lr"],
         batch_size: Annotated[int, typer.Option("--batch-size", help="Pairs per optimisation step (one ODE solve), at least.", rich_help_panel=H_MODEL)] = D["batch_size"],
         max_batches: Annotated[int, typer.Option("--max-batches", help="Steps per epoch at most: with more training pairs the batch grows (and the learning rate by its square root); 0 = never.", rich_help_panel=H_MODEL)] = D["max_batches"],
@@ -86,7 +86,7 @@ def register(app: typer.Typer) -> None:
         atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = D["atol"],
         solver_steps: Annotated[int, typer.Option("--solver-steps", help="Fixed steps per interval (rk4/euler), at least; raised per batch when the model's stiffness estimate needs more.", rich_help_panel=H_MODEL)] = D["solver_steps"],
         adjoint: Annotated[bool, typer.Option("--adjoint", help="Adjoint gradients (less memory, slower).", rich_help_panel=H_MODEL)] = D["adjoint"],
-        pruning: Annotated[str, typer.Option("--pruning", help="none (the unpruned model ranks best in benchmarks/ACCURACY.md; pruning is optional) | gradual (prune the converged model in steps, each gene alike; measured with --epochs 600) | dash | dash-paper (SPEC's DASH scores) | imp | prior.", rich_help_panel=H_PRUNE)] = D["pruning"],
+        pruning: Annotated[str, typer.Option("--pruning", help="gradual (prune the converged model in steps to --prune-target sparsity; ranks as well as the unpruned model in benchmarks/ACCURACY.md) | none (the whole model; faster) | dash | dash-paper (SPEC's DASH scores) | imp | prior.", rich_help_panel=H_PRUNE)] = D["pruning"],
         prune_start: Annotated[int, typer.Option("--prune-start", help="Epoch of the first pruning event.", rich_help_panel=H_PRUNE)] = D["prune_start"],
         prune_first: Annotated[float, typer.Option("--prune-first", help="Fraction pruned at the first event.", rich_help_panel=H_PRUNE)] = D["prune_first"],
         prune_step: Annotated[float, typer.Option("--prune-step", help="Fraction of the remaining weights pruned at later events.", rich_help_panel=H_PRUNE)] = D["prune_step"],
@@ -127,7 +127,7 @@ def register(app: typer.Typer) -> None:
         n_pcs: Annotated[int, typer.Option("--n-pcs", help="Principal components of the DPT neighbour graph.", rich_help_panel=H_SC)] = D["n_pcs"],
         n_neighbors: Annotated[int, typer.Option("--n-neighbors", help="Neighbours per cell in the DPT graph.", rich_help_panel=H_SC)] = D["n_neighbors"],
     ) -> None:
-        """Infer a gene regulatory network: train PHOENIX neural ODEs (optionally pruned with DASH) and read out the network."""
+        """Infer a gene regulatory network: train PHOENIX neural ODEs, prune them (gradually by default, or with DASH) and read out the network."""
         from .._errors import Interrupted
         from ..config import FLAT_KEYS, InferConfig, load_config
         from ..pipeline import run

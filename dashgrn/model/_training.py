@@ -149,6 +149,9 @@ class Trainer:
 
     def __init__(self, model: PhoenixODE, pairs: Pairs, cfg: TrainConfig, pruner: Pruner, solver: SolverConfig,
                  *, generator: torch.Generator) -> None:
+        if cfg.epochs is None:
+            msg = "TrainConfig.epochs is not set (InferConfig sets the pruning strategy's default)"
+            raise ConfigError(msg)
         self.model, self.pairs, self.cfg, self.pruner, self.solver = model, pairs, cfg, pruner, solver
         self.generator = generator
         self.batch_size, self.lr = batch_plan(pairs.train.numel(), cfg)  # more pairs: larger steps

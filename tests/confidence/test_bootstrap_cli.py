@@ -22,7 +22,8 @@ from dashgrn.cli import app
 from tiny_data import tiny_time_course
 
 B = 3
-OPTS = ["--epochs", "4", "--hidden", "6", "--batch-size", "16", "--evidence", "model", "--threads", "1",
+OPTS = ["--epochs", "4", "--pruning", "none", "--hidden", "6", "--batch-size", "16", "--evidence", "model",
+        "--threads", "1",
         "--seed", "4"]
 LINE = re.compile(r"^INFO model (\d)/3 epoch (\d)/4  train \S+  val \S+  lr \S+  sparsity \S+%  "
                   r"elapsed \d:\d\d:\d\d  eta up to \d:\d\d:\d\d  (\d)/3 models done, \d training")

@@ -24,7 +24,8 @@ from dashgrn.report._format import fmt_num
 #: Fast options without pruning (the default --pruning none) and one model.
 # the model's ranking (3 epochs: `--evidence auto` would rank by the crowd) and the median as the bar
 # for new edges, so that the prior-first run has some (the tables of new edges are tested)
-PLAIN = ["--epochs", "3", "--hidden", "4", "--solver", "rk4", "--solver-steps", "2", "--batch-size", "8",
+PLAIN = ["--epochs", "3", "--pruning", "none", "--hidden", "4", "--solver", "rk4", "--solver-steps", "2",
+         "--batch-size", "8",
          "--threads", "1", "--val-fraction", "0.2", "--ensemble", "1", "--evidence", "model",
          "--new-edge-quantile", "0.5"]
 

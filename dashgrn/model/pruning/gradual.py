@@ -3,7 +3,7 @@
 The paper's schedule (``dash``) removes 70% of the weights at epoch 3, before the model has
 learned anything. ``gradual`` waits instead:
 
-1. The dense model trains as the unpruned default does, until it would stop early: its
+1. The dense model trains as the unpruned model (`none`) does, until it would stop early: its
    validation loss has not improved (by 0.1%, :data:`~dashgrn.model._training.PLATEAU_DROP`)
    for the early-stopping patience (``--early-stopping``, at least ``settle``) epochs.
 2. An event prunes every layer to the next density of a geometric ladder
