@@ -73,10 +73,10 @@ GRNBOOST2 = ROOT / "benchmarks" / "grnboost2.py"
 # What is benchmarked. Edit here.
 # --------------------------------------------------------------------------------------------
 
-#: dashgrn method -> extra `dashgrn infer` options. "none" is dashgrn's default (unpruned model,
-#: prior-first ranking, calibrated export); "dash" is the DASH-pruned model with the same ranking
-#: and export rules; "gradual" the issue-18 schedule (dashgrn.model.pruning.gradual), with the
-#: epochs its stages need.
+#: dashgrn method -> extra `dashgrn infer` options. "none" is the unpruned model (prior-first
+#: ranking, calibrated export; dashgrn's default until issue 18, and the reference of issues 15 and
+#: 18); "gradual" the issue-18 schedule (dashgrn.model.pruning.gradual), the default since, with its
+#: default epochs (1,000) given; "dash" is the DASH-pruned model with the same ranking and export rules.
 METHODS: dict[str, list[str]] = {
     "none": ["--pruning", "none"],
     "gradual": ["--pruning", "gradual", "--epochs", "1000"],
@@ -788,12 +788,12 @@ def group(records: list[dict], name: str, noise: str) -> dict[str, list[dict]]:
     return out
 
 
-DEFAULT = "none"  # the row of dashgrn's default configuration
+DEFAULT = "none"  # the unpruned model: dashgrn's default until issue 18, the reference of issues 15 and 18
 
 
 def summary(records: list[dict], datasets: list[str], noises: list[str]) -> str:
-    """The default against the best control and GRNBoost2, per data set and noise level."""
-    lines = ["### Summary: dashgrn's default against the best control", "",
+    """The unpruned model against the best control and GRNBoost2, per data set and noise level."""
+    lines = ["### Summary: dashgrn (unpruned, `none`) against the best control", "",
              "| data set | prior noise | dashgrn AUPRC | best control (AUPRC) | margin | dashgrn BA | prior BA | "
              "no prior: dashgrn AUPRC | linear-ode | GRNBoost2 |", "|" + "---|" * 10]
     for name in datasets:
@@ -854,7 +854,8 @@ def issue15(records: list[dict], datasets: list[str]) -> str:
     """Issue 15's "Done when" figures per data-set family, from the cached records."""
     lines = ["### Issue 15 checks", "",
              "The figures of issue 15's \"Done when\", computed from the records of the tables below: dashgrn's "
-             "rows are the default (`none`) and its no-prior run (`noprior-none`), means over seeds; a control's "
+             "rows are the unpruned model (`none`, the default when the issue was filed) and its no-prior run "
+             "(`noprior-none`), means over seeds; a control's "
              "AP is its full ranking; BA and F1 are of dashgrn's exported network and of the prior's own edges "
              "(`prior-only`). GRNBoost2 counts as a control, prior+GRNBoost2 as a prior+control. `pass` / "
              "**fail** per criterion; – where a run is missing (a mean over sets needs every set).", ""]
@@ -916,7 +917,7 @@ def issue15(records: list[dict], datasets: list[str]) -> str:
         lines += ["", "Pseudotime Spearman: rank correlation of the DPT pseudotime with the hidden simulation time "
                   "(cell_times.tsv) over the cells; the controls' is the pseudotime linear-ode was given.", ""]
     if fam["sim"]:
-        lines += [f"#### SIM350, sim600, sim2000: AP of the default against the reference (tolerance "
+        lines += [f"#### SIM350, sim600, sim2000: AP of the unpruned model (`none`) against the reference (tolerance "
                   f"{AP_TOLERANCE})", "",
                   "Reference: `REFERENCE_AP` in benchmarks/bench_accuracy.py, copied from "
                   "benchmarks/results/ACCURACY.json as it was before issue 15 (2026-11-25; runs of git 1ef5b3e).", "",
@@ -934,20 +935,20 @@ def issue15(records: list[dict], datasets: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-#: issue 18: the pruning checked against the unpruned default, where (data set, noise).
+#: issue 18: the pruning checked against the unpruned model, where (data set, noise).
 PRUNED = "gradual"
 ISSUE18_SETS = [("sim350", "0.05"), ("sim350", "0.1"), ("sim600", "0.1"),
                 *((d, "0.1") for d in DREAM4)]
 
 
 def issue18(records: list[dict], datasets: list[str]) -> str:
-    """Issue 18's "Done when" figures: the pruned row against the default, per set; robustness."""
+    """Issue 18's "Done when" figures: the pruned row against the unpruned one, per set; robustness."""
     lines = ["### Issue 18 checks (pruning)", "",
-             f"`{PRUNED}` ({' '.join(METHODS[PRUNED])}) against the unpruned default (`{DEFAULT}`), means over "
+             f"`{PRUNED}` ({' '.join(METHODS[PRUNED])}) against the unpruned model (`{DEFAULT}`), means over "
              "seeds. The bar (SIM350 at 0.05 and 0.1, sim600 at 0.1): at least 90% weight sparsity, AP within "
-             "0.005 of the default, exported BA at least the default's; the DREAM4 sets are shown beside them.",
-             "", "| set | prior noise | pruned AP | default AP | AP ≥ default − 0.005 | weight sparsity | ≥ 90% | "
-             "pruned BA | default BA | BA ≥ default | pruned F1 | default F1 | seeds (pruned / default) |",
+             "0.005 of the unpruned model's, exported BA at least its; the DREAM4 sets are shown beside them.",
+             "", "| set | prior noise | pruned AP | unpruned AP | AP ≥ unpruned − 0.005 | weight sparsity | ≥ 90% | "
+             "pruned BA | unpruned BA | BA ≥ unpruned | pruned F1 | unpruned F1 | seeds (pruned / unpruned) |",
              "|" + "---|" * 13]
     for name, nz in ISSUE18_SETS:
         if name not in datasets:
@@ -1176,7 +1177,7 @@ def write_report(records: list[dict], failures: list[str], datasets: list[str], 
         "pairs of distinct truth genes).",
     ]
     if sim350:
-        head.append(f"- one SIM350 run of the default (`none`): {statistics.fmean(sim350):.0f} s on average, at most "
+        head.append(f"- one SIM350 run of the unpruned model (`none`): {statistics.fmean(sim350):.0f} s on average, at most "
                     f"{max(sim350):.0f} s (wall time of the whole `dashgrn infer` process, plus `dashgrn export`).")
     notes = results / "ACCURACY_NOTES.md"  # hand-written notes, kept across regenerations
     if notes.is_file() and root.name == "accuracy":
