@@ -13,7 +13,8 @@ Workloads:
   by default (`--large-seeds`), as one run takes many minutes here.
 
 Every seed runs GRNBoost2 (benchmarks/grnboost2.py in .venv-bench, `--jobs 2`, all genes as candidate
-regulators) and then `dashgrn infer` with its defaults and the prior, one after the other, so that both
+regulators) and then `dashgrn infer` with its defaults and the prior (and, with `--unpruned`, with
+`--pruning none`, the default before issue 18), one after the other, so that both
 see the same machine; the ratio is formed per seed and reported as mean +- sd. GRNBoost2 is not run on
 g2000 (arboreto's 5,000-tree boosting on 2,000 targets takes hours here). The 1-minute load average
 before each pair of runs is recorded: on this shared 2-core machine another job doubles every time.
@@ -57,8 +58,9 @@ G19_TIMES = ",".join(f"{0.25 * k:g}" for k in range(33))
 G19 = ["--genes", "19", "--trajectories", "61", "--times", G19_TIMES, "--noise", "0.025", "--prior-noise", "0.1",
        "--seed", "1919"]
 WORKLOADS = ("g19", "sim350", "g2000")
-#: `--before`: dashgrn as it trained before issue 16 (a fixed batch of 32 pairs), beside the default.
-BEFORE = {"dashgrn-before": ["--max-batches", "0"]}
+#: `--before`: dashgrn as it trained before issue 16 (a fixed batch of 32 pairs), beside the default (g19);
+#: `--unpruned`: the unpruned model, the default before issue 18 made `gradual` pruning it (every workload).
+BEFORE = {"dashgrn-before": ["--max-batches", "0"], "dashgrn-unpruned": ["--pruning", "none"]}
 #: the goals of issue 16: dashgrn wall / GRNBoost2 wall at most this (g19, sim350); g2000 in seconds.
 GOALS = {"g19": ("ratio", 3.0), "sim350": ("ratio", 0.6), "g2000": ("seconds", 300.0)}
 
@@ -191,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--large-seeds", default="0", help="seeds of g2000")
     ap.add_argument("--rerun", action="store_true")
     ap.add_argument("--before", action="store_true", help="g19: also dashgrn with a fixed batch (--max-batches 0)")
+    ap.add_argument("--unpruned", action="store_true", help="also dashgrn --pruning none (the default before issue 18)")
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--note", default="", help="a paragraph added under the table")
     args = ap.parse_args(argv)
@@ -218,10 +221,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{name} seed {seed}] dashgrn", flush=True)
             t0 = time.perf_counter()
             row["dashgrn"] = run_dashgrn(name, ds, noise, seed, args.rerun)
-            if args.before and name == "g19":
-                for method in BEFORE:
-                    print(f"[{name} seed {seed}] {method}", flush=True)
-                    row[method] = run_dashgrn(name, ds, noise, seed, args.rerun, method)
+            extra = [m for m, on in (("dashgrn-before", args.before and name == "g19"),
+                                     ("dashgrn-unpruned", args.unpruned)) if on]
+            for method in extra:
+                print(f"[{name} seed {seed}] {method}", flush=True)
+                row[method] = run_dashgrn(name, ds, noise, seed, args.rerun, method)
             print(f"  {row['dashgrn']['seconds']:.1f} s (this call {time.perf_counter() - t0:.1f} s), "
                   f"AP {row['dashgrn']['average_precision']:.3f}", flush=True)
             results[name][seed] = row
