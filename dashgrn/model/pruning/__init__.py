@@ -7,8 +7,8 @@ dash        :class:`DashPruning`        lambda * prior term + (1 - lambda) * mag
 dash-paper  :class:`DashPaperPruning`   ``dash`` with SPEC's X / Y terms and lambdas, fixed
 imp         :class:`MagnitudePruning`   magnitude only (lambda = 0)
 prior       :class:`PriorPruning`       prior only (lambda = 1, "Bio Pruning")
-none        :class:`NoPruning`          never prunes (plain PHOENIX, the default)
-gradual     :class:`GradualPruning`     magnitude, per target, in steps after the dense model settled
+none        :class:`NoPruning`          never prunes (plain PHOENIX)
+gradual     :class:`GradualPruning`     magnitude, in steps after the dense model settled (default)
 ==========  ==========================  =========================================================
 
 A new strategy is one module with a :class:`Pruner` subclass (its ``scores`` and, when it

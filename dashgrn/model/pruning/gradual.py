@@ -3,7 +3,7 @@
 The paper's schedule (``dash``) removes 70% of the weights at epoch 3, before the model has
 learned anything. ``gradual`` waits instead:
 
-1. The dense model trains as the unpruned model (`none`) does, until it would stop early: its
+1. The dense model trains as the unpruned model (``none``) does, until it would stop early: its
    validation loss has not improved (by 0.1%, :data:`~dashgrn.model._training.PLATEAU_DROP`)
    for the early-stopping patience (``--early-stopping``, at least ``settle``) epochs.
 2. An event prunes every layer to the next density of a geometric ladder
@@ -13,8 +13,8 @@ learned anything. ``gradual`` waits instead:
    - the regulators compete for their layer's share ``d_k`` of the input weights (W_s, W_p),
      each keeping at least its strongest one: most genes regulate nothing, and a share per
      regulator would keep as many paths out of every one of them as out of a true
-     regulator (on SIM350 it ranked the prior's edges less well at every noise level,
-     benchmarks/results/ACCURACY_NOTES.md).
+     regulator (on SIM350 that ranked the pairs less well at prior noise 0.025 and 0.1, and
+     about as well at 0.05: benchmarks/results/ACCURACY_NOTES.md).
    Magnitude is |W| on every layer, |W_p| included whatever ``--abs-wp-score`` says: SPEC
    7.4's exp(W_p) ranks by signed value and would cut every strong negative exponent, the
    prods branch's repression, before any weak positive one. There is no prior term: the prior

@@ -1,4 +1,4 @@
-"""``none``: no pruning (plain PHOENIX; the default, see benchmarks/results/ACCURACY.md)."""
+"""``none``: no pruning (plain PHOENIX; the default until issue 18 made ``gradual`` it, see benchmarks/results/ACCURACY.md)."""
 
 from __future__ import annotations
 
