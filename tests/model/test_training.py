@@ -12,7 +12,7 @@ from dashgrn.model import Pairs, PhoenixODE, Trainer, split_indices
 from dashgrn.model.pruning import make_pruner
 
 
-def _trainer(epochs: int, *, pruning: str = "imp", early_stopping: int = 40, seed: int = 0) -> Trainer:
+def _trainer(epochs: int | None, *, pruning: str = "imp", early_stopping: int = 40, seed: int = 0) -> Trainer:
     g = torch.Generator().manual_seed(seed)
     n = 5
     y0 = torch.rand(30, n, generator=g, dtype=torch.float64)
@@ -23,6 +23,12 @@ def _trainer(epochs: int, *, pruning: str = "imp", early_stopping: int = 40, see
     pruner.init_state(4, n, np.random.default_rng(seed))
     cfg = TrainConfig(epochs=epochs, batch_size=8, early_stopping=early_stopping)
     return Trainer(model, pairs, cfg, pruner, SolverConfig(method="rk4", steps=2), generator=g)
+
+
+def test_a_train_config_without_epochs_is_refused() -> None:
+    # TrainConfig.epochs is None until InferConfig resolves it from the pruning strategy
+    with pytest.raises(ConfigError, match="epochs is not set"):
+        _trainer(None)
 
 
 def test_stopping_and_resuming_at_an_epoch_boundary_is_the_same_run() -> None:

@@ -21,7 +21,7 @@ from dashgrn.cli import app
 from dashgrn.report import build_report, write_report
 from dashgrn.report._format import fmt_num
 
-#: Fast options without pruning (the default --pruning none) and one model.
+#: Fast options without pruning (--pruning none; the default prunes since issue 18) and one model.
 # the model's ranking (3 epochs: `--evidence auto` would rank by the crowd) and the median as the bar
 # for new edges, so that the prior-first run has some (the tables of new edges are tested)
 PLAIN = ["--epochs", "3", "--pruning", "none", "--hidden", "4", "--solver", "rk4", "--solver-steps", "2",
