@@ -13,7 +13,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from ..config import flat_defaults
+from ..config import EPOCHS_DEFAULT, EPOCHS_DEFAULTS, flat_defaults
 from ._common import handle_errors, is_quiet, stderr, stdout
 
 log = logging.getLogger("dashgrn.infer")
@@ -74,7 +74,7 @@ def register(app: typer.Typer) -> None:
         hidden: Annotated[int, typer.Option("--hidden", help="Hidden width H of each branch (SPEC: 40).", rich_help_panel=H_MODEL)] = D["hidden"],
         ensemble: Annotated[int, typer.Option("--ensemble", help="Models trained with their own seeds; edges are ranked by their mean standardised effect (1 = a single model).", rich_help_panel=H_MODEL)] = D["ensemble"],
         bootstrap: Annotated[int, typer.Option("--bootstrap", help="B >= 2: train B members, each on the trajectories drawn with replacement (one trajectory: blocks of pairs), validated on those not drawn; an edge's confidence is then the fraction of members whose own export holds it (0: off, the --ensemble members).", rich_help_panel=H_MODEL)] = D["bootstrap"],
-        epochs: Annotated[Optional[int], typer.Option("--epochs", help="Training epochs at most (early stopping ends most runs sooner); default 1000 with --pruning gradual, else 400.", rich_help_panel=H_MODEL)] = D["epochs"],
+        epochs: Annotated[Optional[int], typer.Option("--epochs", help=f"Training epochs at most (early stopping ends most runs sooner); default {EPOCHS_DEFAULTS['gradual']} with --pruning gradual, else {EPOCHS_DEFAULT}.", rich_help_panel=H_MODEL)] = D["epochs"],
         lr: Annotated[float, typer.Option("--lr", help="Learning rate (5x on gene multipliers).", rich_help_panel=H_MODEL)] = D["lr"],
         batch_size: Annotated[int, typer.Option("--batch-size", help="Pairs per optimisation step (one ODE solve), at least.", rich_help_panel=H_MODEL)] = D["batch_size"],
         max_batches: Annotated[int, typer.Option("--max-batches", help="Steps per epoch at most: with more training pairs the batch grows (and the learning rate by its square root); 0 = never.", rich_help_panel=H_MODEL)] = D["max_batches"],

@@ -66,15 +66,14 @@ class GradualPruning(Pruner):
     """
 
     adaptive: ClassVar[bool] = True
+    abs_exp_wp: bool = True  # magnitude is |W| on every layer: SPEC 7.4's exp(W_p) is dash's, for fidelity
     events: int = 4
     target: float = 0.9
     settle: int = 10
 
     @classmethod
     def from_config(cls, cfg: PruneConfig, prior: PriorMatrices | None) -> GradualPruning:  # noqa: ARG003
-        # magnitude is |W| on every layer: exp(W_p) (SPEC 7.4) is kept for dash's fidelity only
-        return cls(schedule=Schedule.from_config(cfg), abs_exp_wp=True, events=cfg.events,
-                   target=cfg.target, settle=cfg.settle)
+        return cls(schedule=Schedule.from_config(cfg), events=cfg.events, target=cfg.target, settle=cfg.settle)
 
     @property
     def n_events(self) -> int:
