@@ -217,7 +217,8 @@ def extract_network(trainers: list[Trainer], results: list[TrainResult], inputs:
         [r.best_val_loss for r in results], pair_errors(trainers[keep[0]], trainers[keep[0]].pairs.val).cpu().numpy(),
         lambda: standardised_matrix(effects),
         seed=cfg.run.seed, threads=cfg.run.threads or torch.get_num_threads(),
-        levels=getattr(inputs.singlecell, "cell_values", None))
+        levels=getattr(inputs.singlecell, "cell_values", None),
+        has_prior=aligned is not None and aligned.n_edges > 0)
     ranking, edges = network_from_effects(
         effects, expr.genes, aligned.matrix if aligned is not None else None, cfg.export, scores=evidence.scores)
     history = pd.concat(

@@ -9,24 +9,38 @@ crowds"), each kept only when it predicts held-out pairs better than no change a
 ``_sources``        the matrices: :func:`spearman_matrix`, :func:`linear_ode_matrix`,
                     :func:`linear_dynamics` (ridge derivative model with its held-out
                     error), :func:`tree_dynamics` (dynGENIE3-style trees on the
-                    derivative), :func:`tree_levels` (GENIE3-style trees on levels)
-``_choose``         :func:`choose_evidence`, :class:`Evidence`, :func:`crowd_scores`
+                    derivative), :func:`tree_levels` (GENIE3-style trees on levels),
+                    :func:`prior_regulators` (the prior's other targets of each regulator)
+``_choose``         :func:`choose_evidence`, :class:`Evidence`, :func:`crowd_scores`,
+                    :func:`crowd_with_prior` (the crowd and the prior's regulators)
 ==================  ============================================================
 """
 
 from __future__ import annotations
 
-from ._choose import EVIDENCE, Evidence, choose_evidence, clearly_better, crowd_scores, skill
-from ._sources import linear_dynamics, linear_ode_matrix, spearman_matrix, tree_dynamics, tree_levels
+from ._choose import (
+    EVIDENCE,
+    PRIOR_WEIGHT,
+    Evidence,
+    choose_evidence,
+    clearly_better,
+    crowd_scores,
+    crowd_with_prior,
+    skill,
+)
+from ._sources import linear_dynamics, linear_ode_matrix, prior_regulators, spearman_matrix, tree_dynamics, tree_levels
 
 __all__ = [
     "EVIDENCE",
+    "PRIOR_WEIGHT",
     "Evidence",
     "choose_evidence",
     "clearly_better",
     "crowd_scores",
+    "crowd_with_prior",
     "linear_dynamics",
     "linear_ode_matrix",
+    "prior_regulators",
     "skill",
     "spearman_matrix",
     "tree_dynamics",

@@ -19,7 +19,9 @@ The rule (``--evidence auto``, the default)
        GENIE3-style trees on the levels (always, and on the cells for single-cell snapshots;
        they model co-expression, which has no held-out prediction to check) and of every
        dynamics model whose skill is above 0 (the dynGENIE3-style trees, the linear model,
-       the neural model).
+       the neural model). With a prior, the ranking (:func:`crowd_with_prior`) then gives the
+       prior's own evidence of who regulates a third of the weight: how many other targets
+       the prior gives each pair's regulator (:func:`~._sources.prior_regulators`).
 
 Without validation pairs, ``auto`` keeps the model (there is nothing to compare it on).
 ``--evidence crowd`` asks for the crowd, ``--evidence model`` for the model alone.
@@ -35,14 +37,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._log import get_logger
 from ..config import EVIDENCE
 from ..data import PairArrays
 from ..tables import ExpressionData
-from ._sources import linear_dynamics, spearman_matrix, tree_dynamics, tree_levels
+from ._sources import linear_dynamics, prior_regulators, spearman_matrix, tree_dynamics, tree_levels
 
-__all__ = ["EVIDENCE", "Evidence", "choose_evidence", "clearly_better", "crowd_scores", "rank_scores", "skill"]
+__all__ = ["EVIDENCE", "PRIOR_WEIGHT", "Evidence", "choose_evidence", "clearly_better", "crowd_scores", "crowd_with_prior",
+           "rank_scores", "skill"]
 
 log = get_logger(__name__)
 
@@ -92,6 +96,26 @@ def crowd_scores(mats: list[np.ndarray], sign: np.ndarray) -> np.ndarray:
     return np.where(sign < 0, -mean, mean)
 
 
+#: The share of a crowd score that the prior's regulators (:func:`~._sources.prior_regulators`)
+#: take when a prior is given: one member's share of a crowd of two (the trees on the levels and
+#: on the dynamics, the crowd of most runs that need one), the data's crowd keeping the rest.
+PRIOR_WEIGHT = 1.0 / 3.0
+
+
+def crowd_with_prior(scores: np.ndarray, prior: np.ndarray | sp.spmatrix) -> np.ndarray:
+    """A crowd score with the prior's evidence of who regulates: ``(1 - w) |scores| + w r`` with
+    the sign of ``scores``, where ``w`` is :data:`PRIOR_WEIGHT` and ``r`` the rank scores of
+    :func:`~._sources.prior_regulators` (the number of other prior targets of each pair's
+    regulator). The crowd of the data (``scores``) is kept without the prior, so that a run can be
+    re-ranked with another prior (``dashgrn export --prior``); a prior without edges changes
+    nothing."""
+    if sp.csr_matrix(prior).nnz == 0:
+        return scores
+    mixed = (1.0 - PRIOR_WEIGHT) * np.abs(scores) + PRIOR_WEIGHT * rank_scores(prior_regulators(prior))
+    np.fill_diagonal(mixed, 0.0)
+    return np.where(scores < 0, -mixed, mixed)
+
+
 #: Fewer validation pairs than this cannot show that one model is clearly better than another
 #: (a standard error from 3 pairs is no estimate at all).
 MIN_PAIRS = 10
@@ -135,6 +159,7 @@ def choose_evidence(
     seed: int = 0,
     threads: int = 1,
     levels: np.ndarray | None = None,
+    has_prior: bool = False,
 ) -> Evidence:
     """Apply the rule of the module docstring.
 
@@ -143,7 +168,9 @@ def choose_evidence(
     each of its validation pairs (mean over genes); ``model_scores()`` gives the model's
     regulator x target scores (called only when the crowd includes the model). ``levels``: the
     samples x genes values the tree model of the levels and the signs read (default: ``expr``'s;
-    for single-cell snapshots, the cells rather than their pseudotime bins).
+    for single-cell snapshots, the cells rather than their pseudotime bins). ``has_prior``: the
+    ranking will add the prior's regulators to the crowd (:func:`crowd_with_prior`): recorded in
+    ``sources`` as ``prior-regulators``; ``scores`` stay those of the data alone.
     """
     if mode not in EVIDENCE:
         msg = f"unknown evidence mode {mode!r}"
@@ -179,5 +206,8 @@ def choose_evidence(
     else:
         reason = (f"the model is not clearly better than no change on the validation pairs (skill "
                   f"{model_skill:.3f}), or a linear model of the dynamics is clearly better ({skills['linear']:.3f})")
+    scores = crowd_scores(mats, spearman_matrix(values))
+    if has_prior:
+        sources.append("prior-regulators")
     log.info("ranking evidence: a crowd of %s (%s)", ", ".join(sources), reason)
-    return Evidence("crowd", reason, skills, sources, crowd_scores(mats, spearman_matrix(values)))
+    return Evidence("crowd", reason, skills, sources, scores)

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..data import PairArrays, make_pairs
 from ..tables import ExpressionData
 
 T = TypeVar("T")
 
-__all__ = ["Source", "linear_dynamics", "linear_ode_matrix", "spearman_matrix", "tree_dynamics", "tree_levels"]
+__all__ = ["Source", "linear_dynamics", "linear_ode_matrix", "prior_regulators", "spearman_matrix", "tree_dynamics",
+           "tree_levels"]
 
 #: Ridge penalties searched (per target, efficient leave-one-out CV).
 ALPHAS = np.logspace(-3, 4, 15)
@@ -169,3 +171,18 @@ def tree_levels(X: np.ndarray, *, n_trees: int = 300, seed: int = 0, threads: in
     for j, imp in enumerate(_per_target(fit, n, threads)):
         W[np.arange(n) != j, j] = imp
     return W
+
+
+def prior_regulators(prior: np.ndarray | sp.spmatrix) -> np.ndarray:
+    """How many *other* targets the prior gives each pair's regulator: ``[i, j]`` = the number of
+    prior edges i -> k with k != j (regulator x target, (N, N), 0 on the diagonal).
+
+    A gene that the prior lists as the regulator of many genes is likely a regulator (a
+    transcription factor), and one it lists once or never likely is not: this is the evidence
+    that GENIE3 and GRNBoost2 take as a list of candidate regulators, read from the prior's
+    other edges (so that a prior edge does not vouch for itself).
+    """
+    P = (sp.csr_matrix(prior) != 0).astype(np.float64).toarray()
+    out = P.sum(axis=1, keepdims=True) - P
+    np.fill_diagonal(out, 0.0)
+    return out

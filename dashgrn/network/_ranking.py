@@ -19,7 +19,9 @@ Ranking (``--ranking``)
 Crowd evidence (:mod:`dashgrn.evidence`)
     When the run ranked by a crowd of models (``scores``: a signed regulator x target
     matrix of rank averages in (0, 1]), every pair is listed, ``z`` is ``|score|`` and the
-    ``sign`` is the score's; ``effect`` is still the model's mean E.
+    ``sign`` is the score's; ``effect`` is still the model's mean E. With a prior, the score
+    first takes in the prior's evidence of who regulates (:func:`dashgrn.evidence.crowd_with_prior`:
+    a third of it is how many other targets the prior gives the pair's regulator).
 
 The exported network is chosen from the ranking by :mod:`dashgrn.network._export`.
 """
@@ -34,6 +36,7 @@ import scipy.sparse as sp
 
 from .._errors import ConfigError
 from ..config import RANKINGS
+from ..evidence import crowd_with_prior
 
 __all__ = ["RANKINGS", "Ranking", "mean_effects", "rank_pairs", "resolve_ranking", "standardised_effects",
            "standardised_matrix"]
@@ -122,6 +125,8 @@ def rank_pairs(E: sp.spmatrix | list[sp.spmatrix], genes: list[str], prior: sp.s
     if scores is None:
         z, sign = sum(standardised_effects(m, row, col) for m in mats) / len(mats), None
     else:
+        if prior is not None:
+            scores = crowd_with_prior(scores, prior)
         z, sign = np.abs(scores[row, col]).astype(np.float64), np.sign(scores[row, col])
     lo, hi = (float(z.min()), float(z.max())) if z.size else (0.0, 0.0)
     scaled = 0.01 + 0.99 * ((z - lo) / (hi - lo) if hi > lo else np.zeros_like(z))

@@ -15,6 +15,8 @@ from dashgrn.evidence import (
     clearly_better,
     crowd_scores,
     linear_dynamics,
+    crowd_with_prior,
+    prior_regulators,
     skill,
     tree_dynamics,
     tree_levels,
@@ -178,3 +180,51 @@ def test_a_model_no_better_than_no_change_does_not_rank_alone() -> None:
     few = choose_evidence("auto", _expr(pa), pa, [(train, val[:3])], [float(base[:3].mean()) * 0.9],
                           base[:3] * 0.9, lambda: np.ones((4, 4)), n_trees=20)
     assert few.mode == "crowd"
+
+
+def test_prior_regulators_by_hand() -> None:
+    # prior edges: a -> b, a -> c, a -> d, c -> b (weights and signs do not matter)
+    P = sp.csr_matrix(np.array([[0, 2.0, -1.0, 0.5], [0, 0, 0, 0], [0, 1.0, 0, 0], [0, 0, 0, 0]]))
+    want = np.array([
+        [0, 2, 2, 2],  # a's other targets: 3 - 1 for its prior edges, 3 for a -> a (diagonal: 0)
+        [0, 0, 0, 0],  # b regulates nothing in the prior
+        [1, 0, 0, 1],  # c -> b is its only edge: it does not vouch for itself
+        [0, 0, 0, 0],
+    ], dtype=float)
+    np.testing.assert_array_equal(prior_regulators(P), want)
+    np.testing.assert_array_equal(prior_regulators(P.toarray()), want)
+
+
+def test_crowd_with_prior_by_hand() -> None:
+    """A third of the score is the rank score of the regulator's other prior targets; the sign
+    stays the crowd's; a prior without edges changes nothing."""
+    scores = np.array([[0, 0.9, -0.3], [0.6, 0, 0.3], [-0.15, 0.45, 0]])
+    prior = sp.csr_matrix(np.array([[0, 1.0, 1.0], [0, 0, 0], [0, 1.0, 0]]))
+    # prior_regulators: a -> b 1, a -> c 1, b -> * 0, c -> a 1, c -> b 0
+    # ranks of (1, 1, 0, 0, 1, 0) over 6 pairs: the 1s share 5, the 0s share 2
+    r = np.array([[0, 5, 5], [2, 0, 2], [5, 2, 0]]) / 6
+    want = (2 * np.abs(scores) + r) / 3 * np.where(scores < 0, -1, 1)
+    np.testing.assert_allclose(crowd_with_prior(scores, prior), want)
+    np.testing.assert_array_equal(crowd_with_prior(scores, sp.csr_matrix((3, 3))), scores)
+
+
+def test_a_crowd_ranking_with_a_prior_lifts_the_prior_s_regulators() -> None:
+    """Of two pairs with the same crowd score, the one whose regulator has other prior targets
+    ranks first, inside the prior's edges and outside them; run.json's sources say so."""
+    genes = ["a", "b", "c", "d"]
+    scores = np.full((4, 4), 0.5)
+    np.fill_diagonal(scores, 0)
+    prior = sp.csr_matrix(np.array([[0, 1.0, 1.0, 0], [0, 0, 0, 0], [0, 0, 0, 1.0], [0, 0, 0, 0]]))
+    rk, _ = network_from_effects(sp.csr_matrix((4, 4)), genes, prior, ExportConfig(), scores=scores)
+    pairs = list(zip(rk.table(genes)["regulator"], rk.table(genes)["target"]))
+    assert pairs[:3] == [("a", "b"), ("a", "c"), ("c", "d")]  # prior edges: a has another target, c none
+    assert pairs[3] == ("a", "d")  # a's non-prior pair: a regulates two others in the prior
+    assert set(pairs[4:6]) == {("c", "a"), ("c", "b")}  # c: one other prior target
+    pa, _ = _linear_data(n_pairs=200, seed=3)
+    train, val = np.arange(160), np.arange(160, 200)
+    ev = choose_evidence("auto", _expr(pa), pa, [(train, val)], [10.0], np.full(40, 10.0),
+                         lambda: np.ones((4, 4)), n_trees=20, has_prior=True)
+    without = choose_evidence("auto", _expr(pa), pa, [(train, val)], [10.0], np.full(40, 10.0),
+                              lambda: np.ones((4, 4)), n_trees=20)
+    assert ev.sources == [*without.sources, "prior-regulators"]
+    np.testing.assert_array_equal(ev.scores, without.scores)  # the data's crowd, saved without the prior
