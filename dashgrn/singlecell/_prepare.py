@@ -25,6 +25,7 @@ from .preprocess import (
     select_genes,
     value_kind,
 )
+from .dropout import impute_dropouts
 from .pseudotime import dpt_pseudotime, pseudotime_from_obs, root_candidates
 
 if TYPE_CHECKING:
@@ -114,7 +115,9 @@ def prepare_snapshots(
     ``normalize=False``; values that are already normalised, see
     :func:`~dashgrn.singlecell.preprocess.value_kind`, are used as they are); keep the
     prior's expressed genes (optionally only the highly variable ones, regulators always kept);
-    compute the pseudotime (DPT from the root, or the obs column); sort each lineage's cells
+    compute the pseudotime (DPT from the root, on an embedding whose dropout zeros are filled
+    from neighbouring cells when there are few genes: :mod:`~dashgrn.singlecell.dropout`; or
+    the obs column); sort each lineage's cells
     by pseudotime and average them in ``bins`` windows; scale the window times to [0, 1].
 
     Parameters
@@ -209,9 +212,16 @@ def prepare_snapshots(
     if emb_cols.size > EMBEDDING_GENES:
         emb_cols = emb_cols[highly_variable(Xn[:, emb_cols], EMBEDDING_GENES)]
     X_emb = Xn[:, emb_cols]
+    dropouts = {"dropout_genes": 0, "dropout_values": 0}
     if o.pseudotime_key is not None:
         ptr = pseudotime_from_obs(obs_k, o.pseudotime_key, X_emb, seed=seed, source=src)
     else:
+        if kind == "counts":  # zeros that are not Poisson sampling: filled from neighbours (dropout.py)
+            X_emb, dropouts = impute_dropouts(X_emb, Xk[:, emb_cols], seed=seed)
+            if dropouts["dropout_genes"]:
+                log.info("pseudotime embedding: %d of %d genes have dropouts (more zeros than Poisson sampling "
+                         "gives); %d zeros filled from the nearest cells", dropouts["dropout_genes"], emb_cols.size,
+                         dropouts["dropout_values"])
         log.info("pseudotime: scanpy PCA, neighbours, diffusion map and DPT on %d cells x %d genes",
                  X_emb.shape[0], X_emb.shape[1])
         ptr = dpt_pseudotime(X_emb, candidates, n_pcs=o.n_pcs, n_neighbors=o.n_neighbors, seed=seed, source=src)
@@ -267,6 +277,7 @@ def prepare_snapshots(
         "normalize": normalise, "values": kind, "target_sum": target_sum, "n_top_genes": o.n_top_genes,
         "matrix": f"layer {layer}" if layer else ".X",
         "min_cells_expressed": MIN_CELLS, "embedding": ptr.embedding_name, "embedding_genes": int(emb_cols.size),
+        "embedding_dropout_genes": dropouts["dropout_genes"], "embedding_dropouts_filled": dropouts["dropout_values"],
         "time_scaling": "mean pseudotime of each bin, min-max scaled to [0, 1] over all lineages",
         "scanpy": _scanpy_version(), **ptr.params,
     }
