@@ -67,3 +67,20 @@ def test_export_asks_for_crowd_scores_a_model_run_does_not_have(tmp_path: Path) 
     r = _run(["export", str(out / "checkpoint.pt"), "--evidence", "crowd", "--out", str(tmp_path / "x")])
     assert r.exit_code == 4 and "crowd" in r.output
     assert not (tmp_path / "x").exists()
+
+
+def test_a_crowd_run_reranked_with_another_prior_equals_a_run_with_it(
+        crowd_run: tuple[Path, Path, Path], tmp_path: Path) -> None:
+    """The checkpoint keeps the data's crowd without the prior, and the ranking adds the prior's
+    regulators: `export --prior B` of a run made with prior A is a run made with prior B."""
+    expr, _, out = crowd_run
+    assert json.loads((out / "run.json").read_text())["summary"]["evidence"]["sources"][-1] == "prior-regulators"
+    other = tmp_path / "other.tsv"
+    pd.DataFrame([("G0", "G2"), ("G0", "G5"), ("G0", "G6"), ("G3", "G1")], columns=["regulator", "target"]).to_csv(
+        other, sep="\t", index=False)
+    b, c = tmp_path / "b", tmp_path / "c"
+    r = _run(["infer", str(expr), "--prior", str(other), "--out", str(b), *QUICK, "--evidence", "crowd"])
+    assert r.exit_code == 0, r.output
+    assert _run(["export", str(out / "checkpoint.pt"), "--prior", str(other), "--out", str(c)]).exit_code == 0
+    for name in ("edges.tsv", "ranking.tsv.gz"):
+        pd.testing.assert_frame_equal(pd.read_csv(c / name, sep="\t"), pd.read_csv(b / name, sep="\t"))
