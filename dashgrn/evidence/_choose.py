@@ -112,7 +112,6 @@ def crowd_with_prior(scores: np.ndarray, prior: np.ndarray | sp.spmatrix) -> np.
     if sp.csr_matrix(prior).nnz == 0:
         return scores
     mixed = (1.0 - PRIOR_WEIGHT) * np.abs(scores) + PRIOR_WEIGHT * rank_scores(prior_regulators(prior))
-    np.fill_diagonal(mixed, 0.0)
     return np.where(scores < 0, -mixed, mixed)
 
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from .preprocess import nonzero_cells
+
 __all__ = ["DONORS", "MAX_GENES", "MIN_ZERO_FRACTION", "NEIGHBOURS", "POISSON_ZERO", "dropout_genes",
            "impute_dropouts", "truncated_poisson_rate"]
 
@@ -58,13 +60,11 @@ def dropout_genes(counts: np.ndarray | sp.spmatrix) -> np.ndarray:
     """Per gene (column) of a cells x counts matrix, whether its zeros are dropouts: at least
     :data:`MIN_ZERO_FRACTION` of the cells are zero, and a Poisson fitted to the non-zero counts
     (zero-truncated) gives a zero less often than :data:`POISSON_ZERO`."""
-    X = sp.csc_matrix(counts, dtype=np.float64) if sp.issparse(counts) else np.asarray(counts, dtype=np.float64)
-    n = X.shape[0]
-    nonzero = np.asarray((X != 0).sum(axis=0)).ravel().astype(np.float64)
-    total = np.asarray(X.sum(axis=0)).ravel()
-    mean_nonzero = np.divide(total, nonzero, out=np.zeros_like(total), where=nonzero > 0)
-    zero_fraction = 1.0 - nonzero / max(n, 1)
-    p0 = np.exp(-truncated_poisson_rate(np.maximum(mean_nonzero, 1.0)))
+    nonzero = nonzero_cells(counts).astype(np.float64)
+    total = np.asarray(counts.sum(axis=0), dtype=np.float64).ravel()
+    mean_nonzero = np.divide(total, nonzero, out=np.ones_like(total), where=nonzero > 0)
+    zero_fraction = 1.0 - nonzero / max(counts.shape[0], 1)
+    p0 = np.exp(-truncated_poisson_rate(mean_nonzero))
     return (nonzero > 0) & (zero_fraction >= MIN_ZERO_FRACTION) & (p0 < POISSON_ZERO)
 
 
@@ -88,13 +88,11 @@ def impute_dropouts(values: np.ndarray | sp.spmatrix, counts: np.ndarray | sp.sp
     C = np.asarray(counts.toarray() if sp.issparse(counts) else counts)
     missing = (C == 0) & genes[None, :]
     V[missing] = np.nan
-    complete = ~np.isnan(V).all(axis=0)  # a column with no value left cannot be filled
     donors = np.arange(n_cells)
     if n_cells > DONORS:
         donors = np.sort(np.random.default_rng(seed).choice(n_cells, DONORS, replace=False))
+    # a gene with no value among the donors is filled with 0 (keep_empty_features)
     imputer = KNNImputer(n_neighbors=min(NEIGHBOURS, donors.size), keep_empty_features=True)
-    imputer.fit(V[donors][:, complete])
-    V[:, complete] = imputer.transform(V[:, complete])
-    V[np.isnan(V)] = 0.0
-    record.update(dropout_genes=int(genes.sum()), dropout_values=int(missing[:, complete].sum()))
+    V = imputer.fit(V[donors]).transform(V)
+    record.update(dropout_genes=int(genes.sum()), dropout_values=int(missing.sum()))
     return V, record
