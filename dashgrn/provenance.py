@@ -45,9 +45,12 @@ def file_record(path: str | Path, **extra: object) -> dict[str, object]:
     return {"path": str(p), "bytes": p.stat().st_size, "sha256": sha256(p), **extra}
 
 
-#: The package files and folders that decide a trained model (not the ranking, export or report):
-#: a cache of trained models stays valid while they are unchanged (benchmarks/bench_accuracy.py).
-TRAINING_CODE = ("config.py", "data.py", "tables.py", "pipeline.py", "model", "io")
+#: The package files and folders that decide what a checkpoint holds (not the ranking, export or
+#: report): the trained models, the single-cell pairs they trained on, the bootstrap draws, and the
+#: crowd scores saved beside them (``evidence``). A cache of trained models stays valid while they are
+#: unchanged (benchmarks/bench_accuracy.py).
+TRAINING_CODE = ("config.py", "_config_singlecell.py", "_bootstrap.py", "data.py", "tables.py", "pipeline.py",
+                 "model", "io", "singlecell", "evidence")
 
 
 def training_code_files() -> list[Path]:
