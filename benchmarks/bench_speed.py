@@ -58,9 +58,13 @@ G19_TIMES = ",".join(f"{0.25 * k:g}" for k in range(33))
 G19 = ["--genes", "19", "--trajectories", "61", "--times", G19_TIMES, "--noise", "0.025", "--prior-noise", "0.1",
        "--seed", "1919"]
 WORKLOADS = ("g19", "sim350", "g2000")
-#: `--before`: dashgrn as it trained before issue 16 (a fixed batch of 32 pairs), beside the default (g19);
-#: `--unpruned`: the unpruned model, the default before issue 18 made `gradual` pruning it (every workload).
-BEFORE = {"dashgrn-before": ["--max-batches", "0"], "dashgrn-unpruned": ["--pruning", "none"]}
+#: Other settings timed beside the default on the same seeds (`--variants NAME,...`):
+#: before: as dashgrn trained before issue 16 (a fixed batch of 32 pairs; `--before`, g19 only);
+#: unpruned: the unpruned model, the default before issue 18 made `gradual` pruning it (`--unpruned`);
+#: h40, unpruned-h40: SPEC's hidden width 40 instead of 120, pruned and not: what the issue's
+#: time goals would cost in accuracy (fewer multiply-adds per pair; benchmarks/results/STEP.md).
+BEFORE = {"dashgrn-before": ["--max-batches", "0"], "dashgrn-unpruned": ["--pruning", "none"],
+          "dashgrn-h40": ["--hidden", "40"], "dashgrn-unpruned-h40": ["--pruning", "none", "--hidden", "40"]}
 #: the goals of issue 16: dashgrn wall / GRNBoost2 wall at most this (g19, sim350); g2000 in seconds.
 GOALS = {"g19": ("ratio", 3.0), "sim350": ("ratio", 0.6), "g2000": ("seconds", 300.0)}
 
@@ -148,15 +152,16 @@ def report(results: dict[str, dict[int, dict]], note: str) -> str:
     lines = [
         "# Speed: dashgrn infer and GRNBoost2 side by side (issue 16)",
         "",
-        f"`python benchmarks/bench_speed.py` on {os.cpu_count()} CPU cores ({cpu_model()}), git {GIT}. "
+        f"`python benchmarks/bench_speed.py` on {os.cpu_count()} CPU cores ({cpu_model()}), report written at git {GIT} "
+        "(each row's dashgrn commit in its last column). "
         "Wall time of the whole process (reading, training, ranking, writing, report for dashgrn), peak "
         "resident memory, and the average precision of the full ranking against the truth (`dashgrn evaluate`, "
         "BEELINE universe). Mean ± sd over seeds; the ratio is formed per seed (GRNBoost2 and dashgrn run back "
         "to back).",
         "",
         "| workload | seeds | dashgrn s | GRNBoost2 s | ratio | goal | dashgrn MiB | GRNBoost2 MiB | dashgrn AP | "
-        "GRNBoost2 AP | epochs | evidence | load before |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "GRNBoost2 AP | epochs | evidence | load before | dashgrn git |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, per_seed, method in [(n, r, m) for n, r in results.items()
                                      for m in ("dashgrn", *BEFORE) if any(m in row for row in r.values())]:
@@ -181,7 +186,8 @@ def report(results: dict[str, dict[int, dict]], note: str) -> str:
             f"{_ms([r['average_precision'] for r in gb if r], '.3f')} | "
             f"{_ms([float(r['epochs']) for r in dg if r.get('epochs') is not None], '.0f')} | "
             f"{', '.join(sorted({str(r.get('evidence')) for r in dg}))} | "
-            f"{_ms([r['load_before'] for r in dg + [g for g in gb if g]], '.1f')} |")
+            f"{_ms([r['load_before'] for r in dg + [g for g in gb if g]], '.1f')} | "
+            f"{', '.join(sorted({str(r.get('git', '?')) for r in dg}))} |")
     lines += ["", note.strip(), "", "Versions: " + ", ".join(f"{k} {v}" for k, v in tool_versions().items()), ""]
     return "\n".join(lines)
 
@@ -194,10 +200,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rerun", action="store_true")
     ap.add_argument("--before", action="store_true", help="g19: also dashgrn with a fixed batch (--max-batches 0)")
     ap.add_argument("--unpruned", action="store_true", help="also dashgrn --pruning none (the default before issue 18)")
+    ap.add_argument("--variants", default="", help="also these settings, comma-separated: "
+                    + ", ".join(m.removeprefix("dashgrn-") for m in BEFORE))
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--note", default="", help="a paragraph added under the table")
     args = ap.parse_args(argv)
     names = [w for w in args.workloads.split(",") if w]
+    asked = {f"dashgrn-{v}" for v in args.variants.split(",") if v}
+    if unknown := asked - set(BEFORE):
+        raise SystemExit(f"error: unknown variant(s) {', '.join(sorted(unknown))}")
     results: dict[str, dict[int, dict]] = {}
     for name in names:
         ds, noise = workload(name)
@@ -221,8 +232,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{name} seed {seed}] dashgrn", flush=True)
             t0 = time.perf_counter()
             row["dashgrn"] = run_dashgrn(name, ds, noise, seed, args.rerun)
-            extra = [m for m, on in (("dashgrn-before", args.before and name == "g19"),
-                                     ("dashgrn-unpruned", args.unpruned)) if on]
+            extra = [m for m in BEFORE if m in asked or (m == "dashgrn-before" and args.before and name == "g19")
+                     or (m == "dashgrn-unpruned" and args.unpruned)]
             for method in extra:
                 print(f"[{name} seed {seed}] {method}", flush=True)
                 row[method] = run_dashgrn(name, ds, noise, seed, args.rerun, method)

@@ -8,6 +8,7 @@ module              what it holds
 ``_stiffness``      :class:`StiffnessTracker`: fixed-step counts from the model's stiffness
 ``pruning``         :data:`~dashgrn.model.pruning.PRUNERS`, one module per strategy
 ``_training``       :class:`Trainer` (one model, resumable between any two batches), :class:`Pairs`
+``_adam``           :class:`Adam`: torch's Adam arithmetic, all parameters per call, no torch._dynamo import
 ``_ensemble``       :func:`train_members`: ensemble members side by side on a multi-core CPU
 ``_effects``        :func:`effect_matrix`: E of a trained model as a sparse matrix, in row blocks
 ==================  ===========================================================================

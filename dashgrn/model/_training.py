@@ -16,6 +16,7 @@ import torch
 from .._errors import ConfigError, TrainingError
 from .._log import get_logger
 from ..config import SolverConfig, TrainConfig
+from ._adam import Adam
 from ._ode import HasJacobian, PhoenixODE
 from ._solvers import SOLVERS, SolveStats, solve_pairs
 from ._stiffness import StiffnessTracker, probe_states
@@ -155,7 +156,7 @@ class Trainer:
         self.model, self.pairs, self.cfg, self.pruner, self.solver = model, pairs, cfg, pruner, solver
         self.generator = generator
         self.batch_size, self.lr = batch_plan(pairs.train.numel(), cfg)  # more pairs: larger steps
-        self.opt = torch.optim.Adam(_param_groups(model, cfg, self.lr), weight_decay=0.0)
+        self.opt = Adam(_param_groups(model, cfg, self.lr))  # torch.optim.Adam's arithmetic (dashgrn.model._adam)
         self.sched = _scheduler(self.opt, cfg)
         # the last fixed pruning event (None: the strategy prunes after plateaus, see at_final)
         self.last_event = pruner.last_event(cfg.epochs)
