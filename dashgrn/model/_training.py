@@ -19,7 +19,7 @@ from ..config import SolverConfig, TrainConfig
 from ._adam import Adam
 from ._ode import HasJacobian, PhoenixODE
 from ._solvers import SOLVERS, SolveStats, solve_pairs
-from ._stiffness import StiffnessTracker, probe_states
+from ._stiffness import MAX_STEPS, StiffnessTracker, probe_states
 from .pruning import Pruner, layer_density, weight_sparsity
 
 log = get_logger(__name__)
@@ -114,8 +114,7 @@ def evaluate_loss(model: PhoenixODE, pairs: Pairs, idx: torch.Tensor, solver: So
     with torch.no_grad():
         for start in range(0, idx.numel(), batch_size):
             b = idx[start:start + batch_size]
-            steps = _steps(tracker, pairs.dt[b], solver)
-            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], solver, steps, stats=stats)
+            pred, _ = solve_stepped(model, pairs.y0[b], pairs.dt[b], solver, tracker, stats=stats)
             total += float(((pred - pairs.y1[b]) ** 2).sum())
     return total / (idx.numel() * pairs.y0.shape[1])
 
@@ -126,15 +125,49 @@ def pair_errors(trainer: Trainer, idx: torch.Tensor) -> torch.Tensor:
     if idx.numel() == 0:
         return torch.zeros(0, dtype=trainer.pairs.y0.dtype, device=trainer.pairs.y0.device)
     with torch.no_grad():
-        steps = _steps(trainer.tracker, trainer.pairs.dt[idx], trainer.solver)
-        pred = solve_pairs(trainer.model, trainer.pairs.y0[idx], trainer.pairs.dt[idx], trainer.solver, steps)
+        pred, _ = solve_stepped(trainer.model, trainer.pairs.y0[idx], trainer.pairs.dt[idx], trainer.solver,
+                                trainer.tracker)
         return ((pred - trainer.pairs.y1[idx]) ** 2).mean(dim=1)
 
 
-def _steps(tracker: StiffnessTracker | None, dt: torch.Tensor, solver: SolverConfig) -> int | None:
+#: at most this many step counts (solves) per batch; beyond it, counts are rounded up to ``--solver-steps``
+#: times a power of two (a pair then takes at most twice the steps it needs)
+MAX_STEP_GROUPS = 4
+
+
+def step_groups(tracker: StiffnessTracker, dt: torch.Tensor, solver: SolverConfig) -> dict[int, torch.Tensor]:
+    """The rows of a batch by the fixed-step count each one's interval needs: ``{steps: row indices}``.
+
+    A pair over ``dt`` takes ``tracker.steps(dt)``: the configured count while it is stable, else
+    enough for ``dt`` at the current stiffness. A batch mixing short and long intervals thus gives
+    the short ones fewer steps than the longest one needs (one solve per count).
+    """
+    base, method = solver.steps, solver.method
+    values = dt.tolist()
+    per_dt = {d: tracker.steps(d, method, base) for d in set(values)}
+    counts = [per_dt[d] for d in values]
+    if len(set(counts)) > MAX_STEP_GROUPS:
+        counts = [min(MAX_STEPS, base * 2 ** math.ceil(math.log2(c / base))) if c > base else c for c in counts]
+    rows: dict[int, list[int]] = {}
+    for i, c in enumerate(counts):
+        rows.setdefault(c, []).append(i)
+    return {c: torch.tensor(r, dtype=torch.long, device=dt.device) for c, r in sorted(rows.items())}
+
+
+def solve_stepped(model: PhoenixODE, y0: torch.Tensor, dt: torch.Tensor, solver: SolverConfig,
+                  tracker: StiffnessTracker | None, *, stats: SolveStats | None = None) -> tuple[torch.Tensor, int]:
+    """:func:`solve_pairs` of every row, each with the fixed steps its own interval needs
+    (:func:`step_groups`; without a ``tracker``, the configured solver as it is); returns the
+    predictions (B, N) and the largest step count used (0 without a tracker)."""
     if tracker is None:
-        return None
-    return tracker.steps(float(dt.max()), solver.method, solver.steps)
+        return solve_pairs(model, y0, dt, solver, stats=stats), 0
+    groups = step_groups(tracker, dt, solver)
+    if len(groups) == 1:
+        (steps, _), = groups.items()
+        return solve_pairs(model, y0, dt, solver, steps, stats=stats), steps
+    order = torch.cat(list(groups.values()))
+    parts = [solve_pairs(model, y0[r], dt[r], solver, steps, stats=stats) for steps, r in groups.items()]
+    return torch.cat(parts)[torch.argsort(order)], max(groups)
 
 
 class Trainer:
@@ -267,9 +300,9 @@ class Trainer:
             b = pos["perm"][pos["start"]:pos["start"] + self.batch_size]
             if self.tracker is not None:
                 pos["max_rho"] = max(pos["max_rho"], self.tracker.update(model))
-            steps = _steps(self.tracker, pairs.dt[b], self.solver)
-            pos["max_steps"] = max(pos["max_steps"], steps or 0)
-            pred = solve_pairs(model, pairs.y0[b], pairs.dt[b], self.solver, steps, stats=self.solve_stats)
+            pred, steps = solve_stepped(model, pairs.y0[b], pairs.dt[b], self.solver, self.tracker,
+                                        stats=self.solve_stats)
+            pos["max_steps"] = max(pos["max_steps"], steps)
             loss = torch.mean((pred - pairs.y1[b]) ** 2)
             if not torch.isfinite(loss):
                 msg = f"the training loss became {loss.item()} at epoch {epoch}"

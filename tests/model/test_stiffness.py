@@ -153,3 +153,62 @@ def test_a_model_too_stiff_for_the_step_cap_stops_with_a_training_error() -> Non
     with pytest.raises(TrainingError, match=f"more than {MAX_ADAPTIVE_STEPS} steps"):
         tr.run()
     assert tr.solve_stats.fallbacks == 1
+
+
+def _tracker_at(rho: float) -> StiffnessTracker:
+    tr = StiffnessTracker(torch.zeros(2, 3))
+    tr.rho = rho
+    return tr
+
+
+def test_step_groups_give_each_interval_its_own_count() -> None:
+    from dashgrn.model._training import step_groups
+
+    solver = SolverConfig(method="rk4", steps=4)
+    # rho 7.5: dt 4 needs ceil(4 * 7.5 / 2.5) = 12 steps, dt 2 needs 6, dt 1 is stable at 4 (7.5 / 4 < 2.785)
+    dt = torch.tensor([1.0, 4.0, 2.0, 1.0, 4.0])
+    groups = step_groups(_tracker_at(7.5), dt, solver)
+    assert {k: v.tolist() for k, v in groups.items()} == {4: [0, 3], 6: [2], 12: [1, 4]}
+    # each count is the tracker's for that interval alone
+    for steps, rows in groups.items():
+        assert all(_tracker_at(7.5).steps(float(dt[r]), "rk4", 4) == steps for r in rows)
+    # a stable model: one group at the configured count
+    assert list(step_groups(_tracker_at(0.5), dt, solver)) == [4]
+
+
+def test_step_groups_round_up_when_a_batch_has_many_counts() -> None:
+    from dashgrn.model._training import MAX_STEP_GROUPS, step_groups
+
+    dt = torch.linspace(0.5, 8.0, 40)
+    tr = _tracker_at(9.0)
+    groups = step_groups(tr, dt, SolverConfig(method="rk4", steps=4))
+    assert len(groups) <= MAX_STEP_GROUPS + 1
+    assert sorted(i for v in groups.values() for i in v.tolist()) == list(range(40))
+    for steps, rows in groups.items():
+        for r in rows.tolist():
+            need = tr.steps(float(dt[r]), "rk4", 4)
+            assert need <= steps <= min(MAX_STEPS, 2 * need)  # enough, and at most twice as many
+
+
+def test_solve_stepped_equals_each_row_solved_with_its_own_count_and_has_gradients() -> None:
+    from dashgrn.model._training import solve_stepped
+
+    m = _model()
+    g = torch.Generator().manual_seed(3)
+    y0 = torch.rand(6, 7, generator=g, dtype=torch.float64)
+    dt = torch.tensor([1.0, 4.0, 2.0, 1.0, 4.0, 2.0], dtype=torch.float64)
+    tr = _tracker_at(7.5)
+    solver = SolverConfig(method="rk4", steps=4)
+    pred, most = solve_stepped(m, y0, dt, solver, tr)
+    assert most == 12
+    for i in range(6):
+        own = solve_pairs(m, y0[i:i + 1], dt[i:i + 1], solver, tr.steps(float(dt[i]), "rk4", 4))
+        torch.testing.assert_close(pred[i:i + 1], own, rtol=0, atol=1e-12)  # one row or many: BLAS rounding
+    # the short intervals did not take the longest one's 12 steps (that solve differs by far more)
+    longest = solve_pairs(m, y0[:1], dt[:1], solver, 12)
+    assert (pred[:1] - longest).abs().max() > 1e-8
+    pred.sum().backward()
+    assert m.W_s.grad is not None and torch.isfinite(m.W_s.grad).all() and m.W_s.grad.abs().sum() > 0
+    # without a tracker (adaptive solvers): the configured solve, unchanged
+    plain, zero = solve_stepped(m, y0, dt, SolverConfig(method="dopri5"), None)
+    assert zero == 0 and torch.equal(plain, solve_pairs(m, y0, dt, SolverConfig(method="dopri5")))
