@@ -84,7 +84,7 @@ def register(app: typer.Typer) -> None:
         solver: Annotated[str, typer.Option("--solver", help="rk4 (fixed --solver-steps) | dopri5 (adaptive, SPEC) | euler | bosh3 | dopri8.", rich_help_panel=H_MODEL)] = D["solver"],
         rtol: Annotated[float, typer.Option("--rtol", help="Relative tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = D["rtol"],
         atol: Annotated[float, typer.Option("--atol", help="Absolute tolerance (adaptive solvers).", rich_help_panel=H_MODEL)] = D["atol"],
-        solver_steps: Annotated[int, typer.Option("--solver-steps", help="Fixed steps per interval (rk4/euler), at least; raised per batch when the model's stiffness estimate needs more.", rich_help_panel=H_MODEL)] = D["solver_steps"],
+        solver_steps: Annotated[int, typer.Option("--solver-steps", help="Fixed steps per interval (rk4/euler), at least; raised for each pair whose interval needs more at the model's stiffness.", rich_help_panel=H_MODEL)] = D["solver_steps"],
         adjoint: Annotated[bool, typer.Option("--adjoint", help="Adjoint gradients (less memory, slower).", rich_help_panel=H_MODEL)] = D["adjoint"],
         pruning: Annotated[str, typer.Option("--pruning", help="gradual (prune the converged model in steps to --prune-target sparsity; ranks as well as the unpruned model in benchmarks/ACCURACY.md) | none (the whole model; faster) | dash | dash-paper (SPEC's DASH scores) | imp | prior.", rich_help_panel=H_PRUNE)] = D["pruning"],
         prune_start: Annotated[int, typer.Option("--prune-start", help="Epoch of the first pruning event.", rich_help_panel=H_PRUNE)] = D["prune_start"],

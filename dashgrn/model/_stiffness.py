@@ -5,10 +5,11 @@ A fixed-step method is stable only while h |lambda| stays inside its stability r
 Jacobian of the right-hand side along the solution. The model's Jacobian grows in training,
 and faster with more genes, so a step count that suits 350 genes diverges at 2,000. The
 tracker follows the largest |lambda| over a fixed set of probe states by power iteration,
-warm-started from the previous batch's vectors (a few products per batch). The trainer keeps the
-configured step count while it is stable (h rho within the method's limit) and otherwise takes
-``ceil(dt * rho / target)`` steps, with a margin below the limit (both per method in
-:data:`dashgrn.model.SOLVERS`).
+warm-started from the previous batch's vectors (a few products per batch). For a pair over ``dt``
+the trainer keeps the configured step count while it is stable (h rho within the method's limit)
+and otherwise takes ``ceil(dt * rho / target)`` steps, with a margin below the limit (both per
+method in :data:`dashgrn.model.SOLVERS`); each pair by its own interval
+(:func:`dashgrn.model._training.step_groups`).
 
 No file access and no printing here.
 """

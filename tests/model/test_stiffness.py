@@ -209,6 +209,9 @@ def test_solve_stepped_equals_each_row_solved_with_its_own_count_and_has_gradien
     assert (pred[:1] - longest).abs().max() > 1e-8
     pred.sum().backward()
     assert m.W_s.grad is not None and torch.isfinite(m.W_s.grad).all() and m.W_s.grad.abs().sum() > 0
+    # 4 and 5 steps (a fifth of the evaluations saved at most): one solve at 5, as for the longest interval
+    few, most = solve_stepped(m, y0, dt, solver, _tracker_at(3.0))
+    assert most == 5 and torch.equal(few, solve_pairs(m, y0, dt, solver, 5))
     # without a tracker (adaptive solvers): the configured solve, unchanged
     plain, zero = solve_stepped(m, y0, dt, SolverConfig(method="dopri5"), None)
     assert zero == 0 and torch.equal(plain, solve_pairs(m, y0, dt, SolverConfig(method="dopri5")))
