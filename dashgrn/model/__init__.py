@@ -5,7 +5,7 @@ module              what it holds
 ==================  ===========================================================================
 ``_ode``            :class:`PhoenixODE` and the :class:`VectorField` / :class:`HasJacobian` protocols
 ``_solvers``        :data:`SOLVERS` (the registry of integration methods), :func:`solve_pairs`
-``_stiffness``      :class:`StiffnessTracker`: fixed-step counts from the model's stiffness
+``_stiffness``      :class:`StiffnessTracker`: fixed-step counts from the model's stiffness, per pair
 ``pruning``         :data:`~dashgrn.model.pruning.PRUNERS`, one module per strategy
 ``_training``       :class:`Trainer` (one model, resumable between any two batches), :class:`Pairs`
 ``_adam``           :class:`Adam`: torch's Adam arithmetic, all parameters per call, no torch._dynamo import

@@ -1,8 +1,8 @@
 """Adam as :class:`torch.optim.Adam` computes it (no weight decay, no AMSGrad), without its wrapper.
 
-``torch.optim.Adam.step`` imports ``torch._dynamo`` on its first call (about a second of every
-run's start-up) and updates one parameter at a time. This one updates all parameters of the
-model with one ``torch._foreach_*`` call per operation. The arithmetic is torch's own
+``torch.optim.Adam.step`` imports ``torch._dynamo`` on its first call (about half a second of
+every run's start-up here) and updates one parameter at a time. This one updates all parameters
+of the model with one ``torch._foreach_*`` call per operation. The arithmetic is torch's own
 single-tensor path, operation for operation, so the parameters and the state are the same as
 ``torch.optim.Adam``'s bit for bit (tests/model/test_adam.py); the state dict has the same
 layout, so a resume state saved by either loads into the other.

@@ -162,7 +162,7 @@ def _tracker_at(rho: float) -> StiffnessTracker:
 
 
 def test_step_groups_give_each_interval_its_own_count() -> None:
-    from dashgrn.model._training import step_groups
+    from dashgrn.model._stiffness import step_groups
 
     solver = SolverConfig(method="rk4", steps=4)
     # rho 7.5: dt 4 needs ceil(4 * 7.5 / 2.5) = 12 steps, dt 2 needs 6, dt 1 is stable at 4 (7.5 / 4 < 2.785)
@@ -177,7 +177,7 @@ def test_step_groups_give_each_interval_its_own_count() -> None:
 
 
 def test_step_groups_round_up_when_a_batch_has_many_counts() -> None:
-    from dashgrn.model._training import MAX_STEP_GROUPS, step_groups
+    from dashgrn.model._stiffness import MAX_STEP_GROUPS, step_groups
 
     dt = torch.linspace(0.5, 8.0, 40)
     tr = _tracker_at(9.0)
@@ -191,7 +191,7 @@ def test_step_groups_round_up_when_a_batch_has_many_counts() -> None:
 
 
 def test_solve_stepped_equals_each_row_solved_with_its_own_count_and_has_gradients() -> None:
-    from dashgrn.model._training import solve_stepped
+    from dashgrn.model._stiffness import solve_stepped
 
     m = _model()
     g = torch.Generator().manual_seed(3)
