@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import statistics
 import sys
 import time
@@ -29,7 +28,9 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from bench_accuracy import cpu_model  # noqa: E402 - the shared helpers of the accuracy benchmark
 from dashgrn.config import PruneConfig, SolverConfig, TrainConfig  # noqa: E402
 from dashgrn.model import Pairs, PhoenixODE, Trainer  # noqa: E402
 from dashgrn.model.pruning import make_pruner  # noqa: E402
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# One training epoch on this CPU (issue 16)", "",
         f"`python benchmarks/bench_step.py --epochs {args.epochs} --threads {args.threads}` on "
-        f"{platform.processor() or platform.machine()}, torch {torch.__version__}. One member (H = {HIDDEN}, rk4, "
+        f"{cpu_model()}, torch {torch.__version__}. One member (H = {HIDDEN}, rk4, "
         "4 steps; no pruning) on synthetic pairs of each workload's shape; seconds per epoch are the mean ± sd "
         f"of {args.epochs} epochs after 2 warm-up epochs. GFLOP/s is the matrix-product work of the epoch "
         "(forward and backward of every rk4 stage, validation, stiffness tracker) over its time.", "",
@@ -125,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {r['shape']} | {r['genes']} | {r['train_pairs']} | {r['plan']} | {r['batch']} | "
                      f"{r['steps_per_epoch']} | {r['seconds_per_epoch']:.3f} ± {r['sd']:.3f} | "
                      f"{r['us_per_train_pair']:.0f} | {r['gflops']:.1f} | {r['gflops'] / peak:.0%} |")
+    lines += ["", "An epoch whose products run near the peak is bound by arithmetic, not by per-step overhead: "
+              "fewer, larger steps (the full-batch rows) can make it at most peak / rate times cheaper, and they "
+              "also take fewer optimisation steps per epoch. Less arithmetic (epochs, hidden width, members) or "
+              "a faster device is what remains (SPEED.md)."]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "STEP.json").write_text(json.dumps({"peak_gflops": peak, "threads": args.threads,
                                                     "rows": rows}, indent=1) + "\n")

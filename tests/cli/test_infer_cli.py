@@ -222,14 +222,14 @@ def test_export_rejects_a_non_checkpoint(tmp_path: Path) -> None:
 
 def test_nan_loss_is_a_training_error_and_writes_nothing(tiny: tuple[Path, Path], tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import dashgrn.model._training as training
+    import dashgrn.model._stiffness as stepping  # the trainer's solves go through solve_stepped
 
-    real = training.solve_pairs
+    real = stepping.solve_pairs
 
     def poisoned(func, y0, dt, cfg, steps=None, **kw):  # noqa: ANN001, ANN003, ANN202
         return real(func, y0, dt, cfg, steps, **kw) * float("nan")
 
-    monkeypatch.setattr(training, "solve_pairs", poisoned)
+    monkeypatch.setattr(stepping, "solve_pairs", poisoned)
     expr, prior = tiny
     out = tmp_path / "run"
     r = _run(["infer", str(expr), "--prior", str(prior), "--out", str(out), *FAST])
