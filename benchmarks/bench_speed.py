@@ -63,7 +63,7 @@ WORKLOADS = ("g19", "sim350", "g2000")
 #: unpruned: the unpruned model, the default before issue 18 made `gradual` pruning it (`--unpruned`);
 #: h40, unpruned-h40: SPEC's hidden width 40 instead of 120, pruned and not: what the issue's
 #: time goals would cost in accuracy (fewer multiply-adds per pair; benchmarks/results/STEP.md).
-BEFORE = {"dashgrn-before": ["--max-batches", "0"], "dashgrn-unpruned": ["--pruning", "none"],
+VARIANTS = {"dashgrn-before": ["--max-batches", "0"], "dashgrn-unpruned": ["--pruning", "none"],
           "dashgrn-h40": ["--hidden", "40"], "dashgrn-unpruned-h40": ["--pruning", "none", "--hidden", "40"]}
 #: the goals of issue 16: dashgrn wall / GRNBoost2 wall at most this (g19, sim350); g2000 in seconds.
 GOALS = {"g19": ("ratio", 3.0), "sim350": ("ratio", 0.6), "g2000": ("seconds", 300.0)}
@@ -111,7 +111,7 @@ def _measured(d: Path, cmd: list[str], key: dict, rerun: bool, what: str) -> tup
 def run_dashgrn(name: str, ds: Dataset, noise: str, seed: int, rerun: bool, method: str = "dashgrn") -> dict:
     d = CACHE / name / method / f"seed{seed}"
     cmd = [*DASHGRN, "-q", "infer", str(ds.expr), "--prior", str(ds.prior(noise)), "--out", str(d / "out"),
-           "--overwrite", "--seed", str(seed), *BEFORE.get(method, [])]
+           "--overwrite", "--seed", str(seed), *VARIANTS.get(method, [])]
     cached, res = _measured(d, cmd, {"cmd": cmd[2:], "code": CODE}, rerun, "dashgrn infer")
     if cached:
         return cached
@@ -164,11 +164,11 @@ def report(results: dict[str, dict[int, dict]], note: str) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, per_seed, method in [(n, r, m) for n, r in results.items()
-                                     for m in ("dashgrn", *BEFORE) if any(m in row for row in r.values())]:
+                                     for m in ("dashgrn", *VARIANTS) if any(m in row for row in r.values())]:
         name = label
         seeds = sorted(s for s in per_seed if method in per_seed[s])
         dg = [per_seed[s][method] for s in seeds]
-        label = name if method == "dashgrn" else f"{name} ({method}: {' '.join(BEFORE[method])})"
+        label = name if method == "dashgrn" else f"{name} ({method}: {' '.join(VARIANTS[method])})"
         gb = [per_seed[s].get("grnboost2") for s in seeds]
         ratio = [a["seconds"] / b["seconds"] for a, b in zip(dg, gb) if b]
         kind, goal = GOALS[name]
@@ -201,14 +201,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--before", action="store_true", help="g19: also dashgrn with a fixed batch (--max-batches 0)")
     ap.add_argument("--unpruned", action="store_true", help="also dashgrn --pruning none (the default before issue 18)")
     ap.add_argument("--variants", default="", help="also these settings, comma-separated: "
-                    + ", ".join(m.removeprefix("dashgrn-") for m in BEFORE))
+                    + ", ".join(m.removeprefix("dashgrn-") for m in VARIANTS))
     ap.add_argument("--report-only", action="store_true")
     ap.add_argument("--note", default="", help="a paragraph added under the table")
     args = ap.parse_args(argv)
     names = [w for w in args.workloads.split(",") if w]
     asked = {f"dashgrn-{v}" for v in args.variants.split(",") if v}
-    if unknown := asked - set(BEFORE):
+    if unknown := asked - set(VARIANTS):
         raise SystemExit(f"error: unknown variant(s) {', '.join(sorted(unknown))}")
+    asked |= {m for m, on in (("dashgrn-before", args.before), ("dashgrn-unpruned", args.unpruned)) if on}
     results: dict[str, dict[int, dict]] = {}
     for name in names:
         ds, noise = workload(name)
@@ -219,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         for seed in seeds:
             row: dict[str, dict] = {}
             if args.report_only:
-                for method in ("grnboost2", "dashgrn", *BEFORE):
+                for method in ("grnboost2", "dashgrn", *VARIANTS):
                     f = CACHE / name / method / f"seed{seed}" / "result.json"
                     if f.is_file():
                         row[method] = json.loads(f.read_text())
@@ -232,8 +233,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[{name} seed {seed}] dashgrn", flush=True)
             t0 = time.perf_counter()
             row["dashgrn"] = run_dashgrn(name, ds, noise, seed, args.rerun)
-            extra = [m for m in BEFORE if m in asked or (m == "dashgrn-before" and args.before and name == "g19")
-                     or (m == "dashgrn-unpruned" and args.unpruned)]
+            extra = [m for m in VARIANTS if m in asked and (m != "dashgrn-before" or name == "g19")]
             for method in extra:
                 print(f"[{name} seed {seed}] {method}", flush=True)
                 row[method] = run_dashgrn(name, ds, noise, seed, args.rerun, method)

@@ -102,6 +102,25 @@ MAX_STEP_GROUPS = 4
 GROUP_GAIN = 0.75
 
 
+def _row_steps(tracker: StiffnessTracker, dt: torch.Tensor, solver: SolverConfig) -> tuple[list[int], int]:
+    """Each row's fixed-step count (rounded up to ``--solver-steps`` times a power of two when the
+    batch has more than :data:`MAX_STEP_GROUPS` counts) and the exact count of its longest interval."""
+    base, method = solver.steps, solver.method
+    values = dt.tolist()
+    per_dt = {d: tracker.steps(d, method, base) for d in set(values)}
+    counts = [per_dt[d] for d in values]
+    if len(set(counts)) > MAX_STEP_GROUPS:
+        counts = [min(MAX_STEPS, base * 2 ** math.ceil(math.log2(c / base))) if c > base else c for c in counts]
+    return counts, per_dt[max(values)]
+
+
+def _grouped(counts: list[int], device: torch.device) -> dict[int, torch.Tensor]:
+    rows: dict[int, list[int]] = {}
+    for i, c in enumerate(counts):
+        rows.setdefault(c, []).append(i)
+    return {c: torch.tensor(r, dtype=torch.long, device=device) for c, r in sorted(rows.items())}
+
+
 def step_groups(tracker: StiffnessTracker, dt: torch.Tensor, solver: SolverConfig) -> dict[int, torch.Tensor]:
     """The rows of a batch by the fixed-step count each one's interval needs: ``{steps: row indices}``.
 
@@ -109,30 +128,21 @@ def step_groups(tracker: StiffnessTracker, dt: torch.Tensor, solver: SolverConfi
     enough for ``dt`` at the current stiffness. A batch mixing short and long intervals thus gives
     the short ones fewer steps than the longest one needs (one solve per count).
     """
-    base, method = solver.steps, solver.method
-    values = dt.tolist()
-    per_dt = {d: tracker.steps(d, method, base) for d in set(values)}
-    counts = [per_dt[d] for d in values]
-    if len(set(counts)) > MAX_STEP_GROUPS:
-        counts = [min(MAX_STEPS, base * 2 ** math.ceil(math.log2(c / base))) if c > base else c for c in counts]
-    rows: dict[int, list[int]] = {}
-    for i, c in enumerate(counts):
-        rows.setdefault(c, []).append(i)
-    return {c: torch.tensor(r, dtype=torch.long, device=dt.device) for c, r in sorted(rows.items())}
+    return _grouped(_row_steps(tracker, dt, solver)[0], dt.device)
 
 
 def solve_stepped(model: PhoenixODE, y0: torch.Tensor, dt: torch.Tensor, solver: SolverConfig,
                   tracker: StiffnessTracker | None, *, stats: SolveStats | None = None) -> tuple[torch.Tensor, int]:
     """:func:`solve_pairs` of every row, each with the fixed steps its own interval needs
     (:func:`step_groups`), when that saves at least a quarter of the evaluations (:data:`GROUP_GAIN`);
-    else one solve at the largest count. Without a ``tracker``, the configured solver as it is.
-    Returns the predictions (B, N) and the largest step count used (0 without a tracker)."""
+    else one solve at the longest interval's count. Without a ``tracker``, the configured solver as
+    it is. Returns the predictions (B, N) and the largest step count used (0 without a tracker)."""
     if tracker is None:
         return solve_pairs(model, y0, dt, solver, stats=stats), 0
-    groups = step_groups(tracker, dt, solver)
-    longest = tracker.steps(float(dt.max()), solver.method, solver.steps)  # what one solve needs
-    if len(groups) == 1 or sum(c * r.numel() for c, r in groups.items()) > GROUP_GAIN * longest * dt.numel():
+    counts, longest = _row_steps(tracker, dt, solver)
+    if len(set(counts)) == 1 or sum(counts) > GROUP_GAIN * longest * len(counts):
         return solve_pairs(model, y0, dt, solver, longest, stats=stats), longest  # one solve is as cheap
+    groups = _grouped(counts, dt.device)
     order = torch.cat(list(groups.values()))
     parts = [solve_pairs(model, y0[r], dt[r], solver, steps, stats=stats) for steps, r in groups.items()]
     return torch.cat(parts)[torch.argsort(order)], max(groups)
